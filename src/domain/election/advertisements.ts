@@ -1,0 +1,50 @@
+import type { IPAddressPool, L2Advertisement, Node } from '../config/types.js';
+import { anySelectorMatches, selectorMatches } from '../selector.js';
+
+/**
+ * The L2Advertisements that cover a pool, by MetalLB's rule (internal/config: an advertisement with
+ * neither ipAddressPools nor ipAddressPoolSelectors covers every pool; otherwise it covers the pools
+ * it names plus those whose labels match one of its selectors — a selector list that matches
+ * nothing does not fall back to "all").
+ *
+ * MetalLB's L2Advertisement has no serviceSelectors field (api/v1beta1 L2AdvertisementSpec:
+ * ipAddressPools, ipAddressPoolSelectors, nodeSelectors, interfaces), so the Service plays no part
+ * here; a Service reaches an advertisement only through its pool. `pool` is undefined when the pool
+ * is not in the configuration: then only advertisements naming it or covering all pools apply.
+ */
+export function advertisementsForPool(
+  poolName: string,
+  pool: IPAddressPool | undefined,
+  advertisements: readonly L2Advertisement[],
+): L2Advertisement[] {
+  const labels = pool?.metadata.labels ?? {};
+  return advertisements.filter((adv) => {
+    const { ipAddressPools, ipAddressPoolSelectors } = adv.spec;
+    if (ipAddressPools.length === 0 && ipAddressPoolSelectors.length === 0) return true;
+    if (ipAddressPools.includes(poolName)) return true;
+    return pool !== undefined && ipAddressPoolSelectors.some((s) => selectorMatches(s, labels));
+  });
+}
+
+/** Whether any of the advertisements selects the node (MetalLB's poolMatchesNodeL2). */
+export function advertisedFrom(advertisements: readonly L2Advertisement[], node: Node): boolean {
+  return advertisements.some((adv) => anySelectorMatches(adv.spec.nodeSelectors, node.metadata.labels));
+}
+
+/**
+ * The interfaces a node announces a VIP on (MetalLB's ipAdvertisementFor): only advertisements that
+ * select the node count; one of them without `interfaces` means every interface, otherwise the
+ * union of their lists.
+ */
+export function interfacesOn(
+  advertisements: readonly L2Advertisement[],
+  node: Node,
+): { readonly allInterfaces: boolean; readonly interfaces: readonly string[] } {
+  const names = new Set<string>();
+  for (const adv of advertisements) {
+    if (!anySelectorMatches(adv.spec.nodeSelectors, node.metadata.labels)) continue;
+    if (adv.spec.interfaces.length === 0) return { allInterfaces: true, interfaces: [] };
+    for (const name of adv.spec.interfaces) names.add(name);
+  }
+  return { allInterfaces: false, interfaces: [...names].sort() };
+}
