@@ -154,6 +154,19 @@ test('a Service with no endpoint that can serve is announced by nobody, whatever
   assert.equal(electL2(lonely)[0]!.reason, 'no-serving-endpoint');
 });
 
+test('without endpoint tracking (standalone, plain manifests) every Service counts as served everywhere', () => {
+  for (const policy of ['Cluster', 'Local'] as const) {
+    const web = service('web', policy);
+    const tracked = cluster(NODES, [assign(web, [V4])], { endpointSlices: [] });
+    assert.equal(electL2(tracked)[0]!.reason, 'no-serving-endpoint');
+    const untracked = cluster(NODES, [assign(web, [V4])], { endpointSlices: [], endpointsTracked: false });
+    const [p] = electL2(untracked);
+    assert.equal(p!.reason, 'elected', policy);
+    assert.equal(p!.node, explainL2(untracked, V4).candidates[0]!.node);
+    assert.equal(explainL2(untracked, V4).candidates.filter((c) => c.excluded !== null).length, 0);
+  }
+});
+
 test('endpoint slices count only for the Service of the same namespace and name', () => {
   const web = service('web', 'Cluster', 'shop');
   const input = cluster(NODES, [assign(web, [V4])], { endpointSlices: [slice('web', [{ node: 'nuc' }], 'default')] });

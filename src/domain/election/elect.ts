@@ -109,13 +109,13 @@ function failedAny(speaker: SpeakerFacts, ips: readonly string[]): boolean {
 
 /** The winning node id for one Service, or the reason there is none. */
 function electOne(ctx: Context, a: ServiceAssignment, view: PoolView): number | ElectionReason {
-  const serving = ctx.serving.get(serviceKey(a));
-  if (serving === undefined || !serving.any) return 'no-serving-endpoint';
+  const serving = ctx.input.endpointsTracked === false ? undefined : ctx.serving.get(serviceKey(a));
+  if (ctx.input.endpointsTracked !== false && (serving === undefined || !serving.any)) return 'no-serving-endpoint';
   if (view.advertisements.length === 0) return 'no-l2-advertisement';
   const { tierPlusOne } = view;
   let allowed: ((id: number) => boolean) | null = null;
   let floor = view.bestTier;
-  if (a.service.spec.externalTrafficPolicy === 'Local') {
+  if (serving !== undefined && a.service.spec.externalTrafficPolicy === 'Local') {
     // Local: only nodes with a serving endpoint. The set is usually small, so find its best tier
     // directly and test membership by id while walking the order.
     const local = new Set<number>();
@@ -212,7 +212,7 @@ export function explainL2(input: ElectionInput, ip: string, memo: HashOrderMemo 
   const view = poolView(ctx, a.pool);
   const winner = electOne(ctx, a, view);
   const serving = ctx.serving.get(serviceKey(a));
-  const local = a.service.spec.externalTrafficPolicy === 'Local';
+  const local = ctx.input.endpointsTracked !== false && a.service.spec.externalTrafficPolicy === 'Local';
   const names = new Set([...ctx.speakersByName.keys(), ...ctx.nodesByName.keys()]);
   const ranked: Ranked[] = [];
   const excluded: CandidateVerdict[] = [];

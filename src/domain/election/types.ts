@@ -32,6 +32,12 @@ export interface ElectionInput {
   readonly l2Advertisements: readonly L2Advertisement[];
   readonly endpointSlices: readonly EndpointSlice[];
   readonly speakers: readonly SpeakerFacts[];
+  /**
+   * False when nothing reports endpoints (standalone mode, or `plan` on manifests without
+   * EndpointSlices): every Service then counts as served on every node. Default true, as in a
+   * cluster, where a Service without a serving endpoint is not announced (MetalLB's rule).
+   */
+  readonly endpointsTracked?: boolean;
 }
 
 /**
