@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { AirlbError } from '../../src/errors.js';
 import { electL2, explainL2 } from '../../src/domain/election/elect.js';
 import { EXCLUDE_FROM_LB_LABEL } from '../../src/domain/election/eligibility.js';
-import { assumedSpeakers } from '../../src/domain/election/speakers.js';
+import { assumedSpeakers, UPLINK_LABEL } from '../../src/domain/election/speakers.js';
 import { assign, cluster, l2adv, matchLabels, node, pool, service, slice, speaker } from './builders.js';
 
 // sha256(node + "#" + ip), computed independently with Python's hashlib:
@@ -191,4 +191,12 @@ test('assumed speakers make every Node a live candidate of unknown uplink, as Me
   const nodes = NODES.map((n) => node(n));
   const input = cluster(NODES, [assign(service('web'), [V6])], { speakers: assumedSpeakers(nodes) });
   assert.equal(electL2(input)[0]!.node, 'pi-2');
+});
+
+test('assumed speakers take their uplink from the airlb.io/uplink label, so a labelled wired node wins', () => {
+  const nodes = [node('pi-1', { [UPLINK_LABEL]: 'wireless' }), node('pi-2', { [UPLINK_LABEL]: 'wireless' }), node('nuc', { [UPLINK_LABEL]: 'wired' }), node('pi-3', { [UPLINK_LABEL]: 'bogus' })];
+  assert.deepEqual(assumedSpeakers(nodes).map((s) => s.uplink), ['wireless', 'wireless', 'wired', 'unknown']);
+  // For 2001:db8::10 MetalLB's order alone puts pi-2 first (see the hashes above); the wired label wins.
+  const input = cluster(['pi-1', 'pi-2', 'pi-3', 'nuc'], [assign(service('web'), [V6])], { speakers: assumedSpeakers(nodes) });
+  assert.equal(electL2(input)[0]!.node, 'nuc');
 });

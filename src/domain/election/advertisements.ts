@@ -1,8 +1,13 @@
-import type { IPAddressPool, L2Advertisement, Node } from '../config/types.js';
+import type { IPAddressPool, L2Advertisement, LabelSelector, Node } from '../config/types.js';
 import { anySelectorMatches, selectorMatches } from '../selector.js';
 
+/** What L2Advertisement and BGPAdvertisement share: the pools they cover. */
+export interface PoolScopedAdvertisement {
+  readonly spec: { readonly ipAddressPools: readonly string[]; readonly ipAddressPoolSelectors: readonly LabelSelector[] };
+}
+
 /**
- * The L2Advertisements that cover a pool, by MetalLB's rule (internal/config: an advertisement with
+ * The L2Advertisements (or BGPAdvertisements: the rule is the same) that cover a pool, by MetalLB's rule (internal/config: an advertisement with
  * neither ipAddressPools nor ipAddressPoolSelectors covers every pool; otherwise it covers the pools
  * it names plus those whose labels match one of its selectors — a selector list that matches
  * nothing does not fall back to "all").
@@ -12,11 +17,11 @@ import { anySelectorMatches, selectorMatches } from '../selector.js';
  * here; a Service reaches an advertisement only through its pool. `pool` is undefined when the pool
  * is not in the configuration: then only advertisements naming it or covering all pools apply.
  */
-export function advertisementsForPool(
+export function advertisementsForPool<A extends PoolScopedAdvertisement>(
   poolName: string,
   pool: IPAddressPool | undefined,
-  advertisements: readonly L2Advertisement[],
-): L2Advertisement[] {
+  advertisements: readonly A[],
+): A[] {
   const labels = pool?.metadata.labels ?? {};
   return advertisements.filter((adv) => {
     const { ipAddressPools, ipAddressPoolSelectors } = adv.spec;
