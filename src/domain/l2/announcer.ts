@@ -1,0 +1,239 @@
+import { AirlbError } from '../../errors.js';
+import type { Clock, Timer } from '../clock.js';
+import type { ClaimPhase, Conflict } from './conflict.js';
+import { FAST_TIMINGS, type AnnounceTimings } from './timings.js';
+
+/**
+ * The life of one VIP on this node, as a state machine driven by the injected Clock:
+ *
+ *   idle ─start→ probing ─(no conflict)→ claimed: announce, burst, then refresh ─release→ released
+ *                   │  ↑                    │ conflict: defend once; a second within
+ *          conflict ↓  │ timer              ↓ defendIntervalMs: yield
+ *                  backoff ←────────────────┘
+ *
+ * It sends nothing itself: frames go out through `actions` (an ARP Probe or, for IPv6, a DAD NS
+ * from '::' to the solicited-node address; a gratuitous ARP in request and reply forms or an
+ * unsolicited NA with Override), and `onAnswering` tells the responder which interfaces answer for
+ * the VIP. Conflicts come in from conflict.ts through observeConflict. Randomness is injected, so a
+ * test with a fixed `random` and a manual clock sees an exact timeline.
+ */
+export type AnnouncerState = 'idle' | 'probing' | 'backoff' | 'claimed' | 'released';
+
+/** Why an announcement is sent. */
+export type AnnounceReason = 'claim' | 'burst' | 'refresh' | 'defend' | 'new-interface';
+
+/** Why the set of interfaces that answer for the VIP changed. */
+export type AnsweringChange = 'claimed' | 'interfaces-changed' | 'released' | 'yielded';
+
+export interface ConflictReport {
+  readonly vip: string;
+  readonly ifname: string;
+  /** The other host's MAC. */
+  readonly mac: string;
+  readonly evidence: Conflict['evidence'];
+  readonly phase: ClaimPhase;
+  /** backoff: probing found an owner; defend: we re-announced; yield: we stopped answering. */
+  readonly action: 'backoff' | 'defend' | 'yield';
+  /** For backoff and yield, when probing starts again; null for defend. */
+  readonly retryInMs: number | null;
+  /** Conflicts that ended a probe or a claim since the last successful claim. */
+  readonly consecutive: number;
+}
+
+export interface AnnouncerActions {
+  sendProbe(vip: string, ifname: string): void;
+  sendGratuitous(vip: string, ifname: string, why: AnnounceReason): void;
+  /** Called before any announcement goes out, so queries it triggers are answered. */
+  onAnswering(vip: string, ifnames: readonly string[], why: AnsweringChange): void;
+  /** Log it, count it, and later put it in an event/status. */
+  onConflict(report: ConflictReport): void;
+}
+
+export interface AnnouncerOptions {
+  readonly vip: string;
+  readonly ifnames: readonly string[];
+  readonly clock: Clock;
+  /** Uniform in [0, 1), like Math.random; injected for deterministic tests. */
+  readonly random: () => number;
+  readonly timings?: AnnounceTimings;
+  readonly actions: AnnouncerActions;
+}
+
+export class VipAnnouncer {
+  readonly vip: string;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly t: AnnounceTimings;
+  private readonly actions: AnnouncerActions;
+  private ifnames: string[];
+  private current: AnnouncerState = 'idle';
+  private timer: Timer | null = null;
+  private consecutive = 0;
+  private lastConflictAt: number | null = null;
+
+  constructor(options: AnnouncerOptions) {
+    this.vip = options.vip;
+    this.clock = options.clock;
+    this.random = options.random;
+    this.t = options.timings ?? FAST_TIMINGS;
+    this.actions = options.actions;
+    this.ifnames = [...new Set(options.ifnames)];
+  }
+
+  get state(): AnnouncerState {
+    return this.current;
+  }
+
+  /** The interfaces answering for the VIP right now: all of them once claimed, none otherwise. */
+  get answeringOn(): readonly string[] {
+    return this.current === 'claimed' ? this.ifnames : [];
+  }
+
+  /** Begins probing for the VIP; does nothing while already probing, backing off or claimed. */
+  start(): void {
+    if (this.current !== 'idle' && this.current !== 'released') return;
+    this.consecutive = 0;
+    this.beginProbing();
+  }
+
+  /** Stops at once: no further frames, and the responder is told to stop answering. */
+  release(): void {
+    this.cancelTimer();
+    const wasClaimed = this.current === 'claimed';
+    this.current = 'released';
+    if (wasClaimed) this.actions.onAnswering(this.vip, [], 'released');
+  }
+
+  /** Rescanned interfaces: once claimed, new ones are announced on at once. */
+  setInterfaces(ifnames: readonly string[]): void {
+    const next = [...new Set(ifnames)];
+    const added = next.filter((name) => !this.ifnames.includes(name));
+    const changed = added.length > 0 || next.length !== this.ifnames.length;
+    this.ifnames = next;
+    if (this.current !== 'claimed' || !changed) return;
+    this.actions.onAnswering(this.vip, this.ifnames, 'interfaces-changed');
+    for (const ifname of added) this.actions.sendGratuitous(this.vip, ifname, 'new-interface');
+  }
+
+  /**
+   * Another host claims the VIP. While probing: back off and probe again later (RFC 5227 §2.1.1).
+   * While claimed, RFC 5227 §2.4 (b): defend with one announcement unless another conflict came
+   * within defendIntervalMs, in which case yield — stop answering, report, and probe again after a
+   * backoff. Option (b) rather than (c, defend forever) because two speakers that both believe
+   * they own a VIP (a partitioned old owner) would otherwise re-announce against each other for as
+   * long as the partition lasts; with (b) on both sides the first to see two conflicts yields and
+   * the other keeps the VIP. Conflicts on interfaces we do not announce on, or while idle, backing
+   * off or released, change nothing (null).
+   */
+  observeConflict(conflict: Conflict): ConflictReport | null {
+    if (conflict.vip !== this.vip) {
+      throw new AirlbError('l2-wrong-vip', `conflict for ${conflict.vip} was given to the announcer of ${this.vip}`);
+    }
+    if (!this.ifnames.includes(conflict.ifname)) return null;
+    if (this.current === 'probing') return this.backOff(conflict, 'probing', 'backoff');
+    if (this.current !== 'claimed') return null;
+    const now = this.clock.now();
+    const previous = this.lastConflictAt;
+    this.lastConflictAt = now;
+    if (previous !== null && now - previous < this.t.defendIntervalMs) {
+      this.actions.onAnswering(this.vip, [], 'yielded');
+      return this.backOff(conflict, 'claimed', 'yield');
+    }
+    const report = this.report(conflict, 'claimed', 'defend', null);
+    this.actions.sendGratuitous(this.vip, conflict.ifname, 'defend');
+    return report;
+  }
+
+  private beginProbing(): void {
+    this.current = 'probing';
+    if (this.t.probeCount === 0) {
+      this.claim();
+      return;
+    }
+    this.schedule(this.randomIn(0, this.t.probeWaitMs), () => this.probe(1));
+  }
+
+  private probe(n: number): void {
+    for (const ifname of this.ifnames) this.actions.sendProbe(this.vip, ifname);
+    if (n < this.t.probeCount) {
+      this.schedule(this.randomIn(this.t.probeMinMs, this.t.probeMaxMs), () => this.probe(n + 1));
+    } else {
+      this.schedule(this.t.announceWaitMs, () => this.claim());
+    }
+  }
+
+  private claim(): void {
+    this.current = 'claimed';
+    this.consecutive = 0;
+    this.lastConflictAt = null;
+    this.actions.onAnswering(this.vip, this.ifnames, 'claimed');
+    this.announceAll('claim');
+    this.burst(1);
+  }
+
+  private burst(k: number): void {
+    if (k > this.t.burstCount) {
+      this.refresh();
+      return;
+    }
+    this.schedule(this.t.burstIntervalMs, () => {
+      this.announceAll('burst');
+      this.burst(k + 1);
+    });
+  }
+
+  private refresh(): void {
+    if (this.t.refreshIntervalMs === 0) return;
+    this.schedule(this.t.refreshIntervalMs, () => {
+      this.announceAll('refresh');
+      this.refresh();
+    });
+  }
+
+  private backOff(conflict: Conflict, phase: ClaimPhase, action: 'backoff' | 'yield'): ConflictReport {
+    this.cancelTimer();
+    this.consecutive += 1;
+    const delay = Math.min(this.t.backoffMaxMs, this.t.backoffInitialMs * 2 ** Math.min(this.consecutive - 1, 40));
+    this.current = 'backoff';
+    this.schedule(delay, () => this.beginProbing());
+    return this.report(conflict, phase, action, delay);
+  }
+
+  private report(conflict: Conflict, phase: ClaimPhase, action: ConflictReport['action'], retryInMs: number | null): ConflictReport {
+    const report: ConflictReport = {
+      vip: this.vip,
+      ifname: conflict.ifname,
+      mac: conflict.mac,
+      evidence: conflict.evidence,
+      phase,
+      action,
+      retryInMs,
+      consecutive: this.consecutive,
+    };
+    this.actions.onConflict(report);
+    return report;
+  }
+
+  private announceAll(why: AnnounceReason): void {
+    for (const ifname of this.ifnames) this.actions.sendGratuitous(this.vip, ifname, why);
+  }
+
+  /** A whole number of milliseconds in [lo, hi], from the injected random source. */
+  private randomIn(lo: number, hi: number): number {
+    const r = Math.min(Math.max(this.random(), 0), 1 - Number.EPSILON);
+    return lo + Math.floor(r * (hi - lo + 1));
+  }
+
+  private schedule(ms: number, fn: () => void): void {
+    this.cancelTimer();
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = null;
+      fn();
+    }, ms);
+  }
+
+  private cancelTimer(): void {
+    this.timer?.cancel();
+    this.timer = null;
+  }
+}

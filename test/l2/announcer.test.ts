@@ -1,0 +1,251 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { VipAnnouncer, type ConflictReport } from '../../src/domain/l2/announcer.js';
+import type { Conflict } from '../../src/domain/l2/conflict.js';
+import { FAST_TIMINGS, RFC5227_TIMINGS, announceTimings, type AnnounceTimings } from '../../src/domain/l2/timings.js';
+import { AirlbError } from '../../src/errors.js';
+import { ManualClock } from '../support/manual-clock.js';
+
+const VIP = '192.168.1.240';
+const OTHER = 'aa:bb:cc:00:00:66';
+
+/** An announcer whose every action is logged as "t=<ms> <what>", with `random` cycling `draws`. */
+function rig(options: { timings?: AnnounceTimings; draws?: number[]; ifnames?: string[] } = {}) {
+  const clock = new ManualClock();
+  const log: string[] = [];
+  const reports: ConflictReport[] = [];
+  const draws = options.draws ?? [0];
+  let i = 0;
+  const at = (): string => `t=${clock.now()}`;
+  const announcer = new VipAnnouncer({
+    vip: VIP,
+    ifnames: options.ifnames ?? ['eth0'],
+    clock,
+    random: () => draws[i++ % draws.length]!,
+    timings: options.timings ?? FAST_TIMINGS,
+    actions: {
+      sendProbe: (vip, ifname) => log.push(`${at()} probe ${vip} ${ifname}`),
+      sendGratuitous: (vip, ifname, why) => log.push(`${at()} announce ${vip} ${ifname} ${why}`),
+      onAnswering: (vip, ifnames, why) => log.push(`${at()} answering ${vip} [${ifnames.join(',')}] ${why}`),
+      onConflict: (report) => {
+        reports.push(report);
+        log.push(`${at()} conflict ${report.phase} ${report.action} retry=${report.retryInMs}`);
+      },
+    },
+  });
+  const take = (): string[] => log.splice(0);
+  return { clock, announcer, take, reports };
+}
+
+const conflict = (ifname = 'eth0'): Conflict => ({ vip: VIP, ifname, mac: OTHER, evidence: 'arp-sender-is-vip' });
+
+test('the fast profile claims within 300 ms: 3 probes, then the claim, a 5 s burst and a 30 s refresh', () => {
+  // random 0.5: first probe after floor(0.5*21)=10 ms; gaps 50+floor(0.5*41)=70 ms.
+  const { clock, announcer, take } = rig({ draws: [0.5] });
+  announcer.start();
+  assert.equal(announcer.state, 'probing');
+  clock.advance(36_000);
+  assert.deepEqual(take(), [
+    't=10 probe 192.168.1.240 eth0',
+    't=80 probe 192.168.1.240 eth0',
+    't=150 probe 192.168.1.240 eth0',
+    't=250 answering 192.168.1.240 [eth0] claimed',
+    't=250 announce 192.168.1.240 eth0 claim',
+    't=1250 announce 192.168.1.240 eth0 burst',
+    't=2250 announce 192.168.1.240 eth0 burst',
+    't=3250 announce 192.168.1.240 eth0 burst',
+    't=4250 announce 192.168.1.240 eth0 burst',
+    't=5250 announce 192.168.1.240 eth0 burst',
+    't=35250 announce 192.168.1.240 eth0 refresh',
+  ]);
+  assert.equal(announcer.state, 'claimed');
+  assert.deepEqual(announcer.answeringOn, ['eth0']);
+});
+
+test('the slowest fast-profile draw still claims at exactly 300 ms', () => {
+  const { clock, announcer, take } = rig({ draws: [0.999999] });
+  announcer.start();
+  clock.advance(300);
+  assert.deepEqual(take().slice(-2), ['t=300 answering 192.168.1.240 [eth0] claimed', 't=300 announce 192.168.1.240 eth0 claim']);
+});
+
+test('the RFC 5227 profile takes 4–7 s to claim (4 s with the shortest draws) and announces twice, 2 s apart', () => {
+  const { clock, announcer, take } = rig({ timings: RFC5227_TIMINGS, draws: [0] });
+  announcer.start();
+  clock.advance(6000);
+  assert.deepEqual(take(), [
+    't=0 probe 192.168.1.240 eth0',
+    't=1000 probe 192.168.1.240 eth0',
+    't=2000 probe 192.168.1.240 eth0',
+    't=4000 answering 192.168.1.240 [eth0] claimed',
+    't=4000 announce 192.168.1.240 eth0 claim',
+    't=6000 announce 192.168.1.240 eth0 burst',
+  ]);
+});
+
+test('probing on two interfaces probes and announces on both, and a probe count of 0 claims at once', () => {
+  const two = rig({ ifnames: ['eth0', 'wlan0'], timings: announceTimings({ probeCount: 1, burstCount: 0, refreshIntervalMs: 0 }) });
+  two.announcer.start();
+  two.clock.advance(1000);
+  assert.deepEqual(two.take(), [
+    't=0 probe 192.168.1.240 eth0',
+    't=0 probe 192.168.1.240 wlan0',
+    't=100 answering 192.168.1.240 [eth0,wlan0] claimed',
+    't=100 announce 192.168.1.240 eth0 claim',
+    't=100 announce 192.168.1.240 wlan0 claim',
+  ]);
+  assert.equal(two.clock.pendingCount, 0, 'no refresh timer when refreshIntervalMs is 0');
+  const none = rig({ timings: announceTimings({ probeCount: 0 }) });
+  none.announcer.start();
+  assert.deepEqual(none.take(), ['t=0 answering 192.168.1.240 [eth0] claimed', 't=0 announce 192.168.1.240 eth0 claim']);
+});
+
+test('a reply during probing means no announcement: back off 0.5, 1, 2 s ... capped, then claim once the owner is gone', () => {
+  const { clock, announcer, take, reports } = rig({ timings: announceTimings({ backoffMaxMs: 1500 }) });
+  announcer.start();
+  clock.advance(0); // first probe at t=0 with random 0
+  announcer.observeConflict(conflict());
+  assert.equal(announcer.state, 'backoff');
+  clock.advance(500); // retry: probe at 500
+  announcer.observeConflict(conflict());
+  clock.advance(1000); // retry: probe at 1500
+  announcer.observeConflict(conflict());
+  clock.advance(1500); // capped: probe at 3000, then 3050, 3100, claim at 3200
+  clock.advance(200);
+  assert.deepEqual(take(), [
+    't=0 probe 192.168.1.240 eth0',
+    't=0 conflict probing backoff retry=500',
+    't=500 probe 192.168.1.240 eth0',
+    't=500 conflict probing backoff retry=1000',
+    't=1500 probe 192.168.1.240 eth0',
+    't=1500 conflict probing backoff retry=1500',
+    't=3000 probe 192.168.1.240 eth0',
+    't=3050 probe 192.168.1.240 eth0',
+    't=3100 probe 192.168.1.240 eth0',
+    't=3200 answering 192.168.1.240 [eth0] claimed',
+    't=3200 announce 192.168.1.240 eth0 claim',
+  ]);
+  assert.deepEqual(reports.map((r) => r.consecutive), [1, 2, 3]);
+  assert.deepEqual(reports[0], {
+    vip: VIP,
+    ifname: 'eth0',
+    mac: OTHER,
+    evidence: 'arp-sender-is-vip',
+    phase: 'probing',
+    action: 'backoff',
+    retryInMs: 500,
+    consecutive: 1,
+  });
+});
+
+test('a conflict while claimed is defended once; a second within 10 s makes us yield and probe again later', () => {
+  const { clock, announcer, take } = rig({ timings: announceTimings({ burstCount: 0, refreshIntervalMs: 0 }) });
+  announcer.start();
+  clock.advance(200); // claimed at t=200 (random 0: probes at 0, 50, 100)
+  take();
+  clock.advance(800);
+  assert.equal(announcer.observeConflict(conflict())?.action, 'defend');
+  clock.advance(9_999);
+  assert.equal(announcer.observeConflict(conflict())?.action, 'yield');
+  assert.equal(announcer.state, 'backoff');
+  assert.deepEqual(announcer.answeringOn, []);
+  assert.deepEqual(take(), [
+    't=1000 conflict claimed defend retry=null',
+    't=1000 announce 192.168.1.240 eth0 defend',
+    't=10999 answering 192.168.1.240 [] yielded',
+    't=10999 conflict claimed yield retry=500',
+  ]);
+  clock.advance(500);
+  assert.deepEqual(take(), ['t=11499 probe 192.168.1.240 eth0']);
+});
+
+test('conflicts more than 10 s apart are each defended, and the defence does not disturb the refresh timer', () => {
+  const { clock, announcer, take } = rig({ timings: announceTimings({ burstCount: 0, refreshIntervalMs: 15_000 }) });
+  announcer.start();
+  clock.advance(200);
+  take();
+  clock.advance(1000);
+  announcer.observeConflict(conflict());
+  clock.advance(10_000);
+  announcer.observeConflict(conflict());
+  clock.advance(4_000);
+  assert.deepEqual(take(), [
+    't=1200 conflict claimed defend retry=null',
+    't=1200 announce 192.168.1.240 eth0 defend',
+    't=11200 conflict claimed defend retry=null',
+    't=11200 announce 192.168.1.240 eth0 defend',
+    't=15200 announce 192.168.1.240 eth0 refresh',
+  ]);
+});
+
+test('release stops answering at once and cancels every timer; a later start probes afresh', () => {
+  const { clock, announcer, take } = rig();
+  announcer.start();
+  clock.advance(2000);
+  take();
+  announcer.release();
+  assert.equal(announcer.state, 'released');
+  assert.deepEqual(take(), ['t=2000 answering 192.168.1.240 [] released']);
+  assert.equal(clock.pendingCount, 0);
+  clock.advance(60_000);
+  assert.deepEqual(take(), []);
+  announcer.start();
+  clock.advance(0);
+  assert.deepEqual(take(), ['t=62000 probe 192.168.1.240 eth0']);
+});
+
+test('releasing while probing sends nothing more and tells nobody to stop answering (it never answered)', () => {
+  const { clock, announcer, take } = rig();
+  announcer.start();
+  clock.advance(0);
+  take();
+  announcer.release();
+  clock.advance(10_000);
+  assert.deepEqual(take(), []);
+});
+
+test('start is a no-op while probing or claimed, and conflicts when idle, backing off or on foreign interfaces change nothing', () => {
+  const { clock, announcer, take } = rig();
+  assert.equal(announcer.observeConflict(conflict()), null, 'idle');
+  announcer.start();
+  announcer.start();
+  clock.advance(0);
+  assert.deepEqual(take(), ['t=0 probe 192.168.1.240 eth0']);
+  assert.equal(announcer.observeConflict(conflict('wlan0')), null, 'not an interface we announce on');
+  announcer.observeConflict(conflict());
+  take();
+  assert.equal(announcer.observeConflict(conflict()), null, 'backing off');
+  assert.throws(() => announcer.observeConflict({ ...conflict(), vip: '192.168.1.241' }), (err: unknown) => err instanceof AirlbError && err.code === 'l2-wrong-vip');
+});
+
+test('a rescan that adds an interface while claimed announces on it at once; one that removes it narrows answering', () => {
+  const { clock, announcer, take } = rig({ timings: announceTimings({ burstCount: 0, refreshIntervalMs: 0 }) });
+  announcer.start();
+  clock.advance(200);
+  take();
+  announcer.setInterfaces(['eth0', 'wlan0']);
+  announcer.setInterfaces(['eth0', 'wlan0']);
+  announcer.setInterfaces(['wlan0']);
+  assert.deepEqual(take(), [
+    't=200 answering 192.168.1.240 [eth0,wlan0] interfaces-changed',
+    't=200 announce 192.168.1.240 wlan0 new-interface',
+    't=200 answering 192.168.1.240 [wlan0] interfaces-changed',
+  ]);
+});
+
+test('timings are checked: negative, fractional and inverted values are refused with l2-bad-timings', () => {
+  const bad: Array<Partial<AnnounceTimings>> = [
+    { probeCount: -1 },
+    { probeMinMs: 1.5 },
+    { probeMinMs: 100, probeMaxMs: 50 },
+    { burstIntervalMs: 0 },
+    { backoffInitialMs: 0 },
+    { backoffInitialMs: 1000, backoffMaxMs: 999 },
+  ];
+  for (const overrides of bad) {
+    assert.throws(() => announceTimings(overrides), (err: unknown) => err instanceof AirlbError && err.code === 'l2-bad-timings', JSON.stringify(overrides));
+  }
+  assert.deepEqual(announceTimings(), FAST_TIMINGS);
+  assert.equal(announceTimings({ burstCount: 0, burstIntervalMs: 0 }).burstCount, 0);
+});
+
