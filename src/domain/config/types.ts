@@ -257,4 +257,19 @@ export interface IgnoredDocument extends SourceRef {
   readonly apiVersion: string;
   readonly kind: string;
   readonly name: string;
+  /** Why it was skipped, for the note printed to the user. */
+  readonly reason: string;
+}
+
+/** What reading a set of files gives: the resources, the problems found, and what was skipped. */
+export interface ParsedConfig {
+  readonly config: ConfigSet;
+  readonly issues: ConfigIssue[];
+  readonly ignored: IgnoredDocument[];
+}
+
+/** One input file, already read: the path is used in messages only. */
+export interface ConfigSource {
+  readonly file: string;
+  readonly text: string;
 }

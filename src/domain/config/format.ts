@@ -1,0 +1,13 @@
+import type { ConfigIssue } from './types.js';
+
+/**
+ * `FILE:LINE: Kind/name: field.path: message`, the form compilers use so editors can jump to it.
+ * Problems that belong to no resource (YAML syntax) print as `FILE:LINE: message`.
+ */
+export function formatIssue(issue: ConfigIssue): string {
+  const parts = [`${issue.file}:${issue.line}`];
+  if (issue.kind !== '') parts.push(`${issue.kind}/${issue.name === '' ? '(no name)' : issue.name}`);
+  if (issue.path !== '') parts.push(issue.path);
+  parts.push(issue.message);
+  return parts.join(': ');
+}
