@@ -4,18 +4,7 @@ import { Allocator } from '../../src/domain/allocator/allocator.js';
 import type { IPAddressPool, Service } from '../../src/domain/config/types.js';
 import { formatIpValue, parseAddressRange, parseIp, type IpRange } from '../../src/domain/net/ip.js';
 import { IPS, POOL, SHARE, pool, service } from './fixtures.js';
-
-/** Deterministic PRNG (mulberry32) so a failing seed can be replayed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from '../support/prng.js';
 
 const NAMESPACES = ['a', 'b', 'c'];
 

@@ -1,18 +1,9 @@
 import { ManualClock } from '../support/manual-clock.js';
 import { BfdSession, type BfdSessionConfig, type BfdStateChange } from '../../src/domain/bfd/session.js';
 import { decodeControl, encodeControl, type BfdControlPacket } from '../../src/proto/bfd/control.js';
+import { seededRandom } from '../support/prng.js';
 
-/** A deterministic uniform [0,1) source (mulberry32), so simulated runs reproduce. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 export interface Side {
   readonly session: BfdSession;

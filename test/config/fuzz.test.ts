@@ -2,18 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { formatIssue, loadConfig } from '../../src/domain/config/index.js';
-
-/** mulberry32: a small seeded generator, so a failing case can be replayed from its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as random } from '../support/prng.js';
 
 const corpus = ['full-metallb.yaml', 'kubectl-service.yaml', 'kubectl-node.yaml', 'kubectl-list.yaml'].map((name) =>
   readFileSync(new URL(`../fixtures/config/${name}`, import.meta.url), 'utf8'),

@@ -2,6 +2,7 @@
 // fields the election reads filled in.
 import type { EndpointSlice, IPAddressPool, L2Advertisement, LabelSelector, Node, Service } from '../../src/domain/config/types.js';
 import type { ElectionInput, ServiceAssignment, SpeakerFacts, Uplink } from '../../src/domain/election/types.js';
+export { seededRandom as prng } from '../support/prng.js';
 
 const origin = { file: 'test.yaml', line: 1, fieldLines: new Map<string, number>() };
 
@@ -104,14 +105,3 @@ export function cluster(names: string[], assignments: ServiceAssignment[], overr
   };
 }
 
-/** Deterministic PRNG (mulberry32) so property tests and benchmarks are reproducible. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -12,18 +12,7 @@ import {
   packUpdates,
   type DecodeOptions,
 } from '../../../src/proto/bgp/index.js';
-
-/** mulberry32: a seeded PRNG, so a failure reproduces from the seed in its message. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from '../../support/prng.js';
 
 function corpus(): Buffer[] {
   const out: Buffer[] = [];
