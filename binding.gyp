@@ -1,0 +1,17 @@
+{
+  "targets": [
+    {
+      "target_name": "airlb_native",
+      "sources": [
+        "native/addon.c",
+        "native/packet_socket.c",
+        "native/md5_tcp.c",
+        "native/sockopts.c"
+      ],
+      "cflags_c": ["-std=gnu11", "-Wall", "-Wextra"],
+      "conditions": [
+        ["OS!='linux'", { "type": "none" }]
+      ]
+    }
+  ]
+}
