@@ -1,20 +1,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../support/cli.js';
+import { repoRoot, runCli } from '../support/cli.js';
 
 interface PlanJson {
   services: { namespace: string; name: string; ips: string[]; pool: string | null; error: string | null }[];
   l2: { ip: string; service: string; node: string | null; interfaces: string[]; allInterfaces: boolean; reason: string }[];
+  bgp: { prefix: string; node: string; peers: string[]; communities: string[]; localPref: number | null }[];
 }
 
 test('plan on each field guide manifest (seed, verbatim) validates and computes an empty plan', async () => {
   for (const file of ['test/fixtures/seed/seed-l2-wired-node.yaml', 'test/fixtures/seed/seed-bgp.yaml']) {
     const r = await runCli(['plan', '-f', file, '--json']);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout) as PlanJson, { services: [], l2: [] });
+    assert.deepEqual(JSON.parse(r.stdout) as PlanJson, { services: [], l2: [], bgp: [] });
   }
 });
 
@@ -90,3 +91,23 @@ test('plan refuses an invalid configuration with exit 1 and FILE:LINE errors, an
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('plan --json lists the BGP routes each node sends its peers', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'airlb-plan-'));
+  try {
+    writeFileSync(join(dir, 'bgp.yaml'), readFileSync(join(repoRoot, 'test/fixtures/seed/seed-bgp.yaml')));
+    writeFileSync(join(dir, 'cluster.yaml'), readFileSync(join(repoRoot, 'examples/home-lab/nodes.yaml')));
+    writeFileSync(join(dir, 'web.yaml'), 'apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: default}\nspec: {type: LoadBalancer, ports: [{port: 80}]}\n');
+    const r = await runCli(['plan', '-f', dir, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const plan = JSON.parse(r.stdout) as PlanJson;
+    assert.deepEqual(plan.services.map((s) => s.ips), [['192.168.1.200']]);
+    assert.deepEqual(
+      plan.bgp.map((b) => [b.prefix, b.node, b.peers, b.localPref]),
+      ['rpi-node-01', 'rpi-node-02', 'rpi-node-03'].map((n) => ['192.168.1.200/32', n, ['home-router'], null]),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
