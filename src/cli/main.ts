@@ -33,12 +33,13 @@ export async function run(argv: readonly string[], io?: CommandIo): Promise<numb
     cio.stdout.write(`airlb ${airlbVersion()}\n`);
     return 0;
   }
-  const command = commands.find((c) => c.name === name);
-  if (command === undefined) {
+  const entry = commands.find((c) => c.name === name);
+  if (entry === undefined) {
     cio.stderr.write(`airlb: unknown command '${name}'\n\n${usage()}`);
     return 2;
   }
   try {
+    const command = await entry.load();
     return await command.run(rest, cio);
   } catch (err) {
     if (err instanceof UsageError) {

@@ -1,0 +1,132 @@
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { classifyInterface, withOverrides } from '../../domain/l2/interfaces.js';
+import { UsageError } from '../../errors.js';
+import { classifierOverridesFromEnv } from '../../io/interfaces.js';
+import { createLogger, isLogFormat, isLogLevel } from '../../io/logger.js';
+import { packetLinkLayer, requirePacketAccess } from '../../standalone/packet-link.js';
+import { ConfigRejectedError, StandaloneSpeaker } from '../../standalone/speaker.js';
+import { parseCommandArgs } from '../args.js';
+import { wantsHelp, type Command, type CommandIo } from '../command.js';
+
+const help = `Usage: airlb standalone -f PATH [-f PATH ...] [--node NAME] [options]
+
+Answers ARP (IPv4) and Neighbor Discovery (IPv6) for the VIPs this node should announce, from a
+folder of YAML instead of a Kubernetes API server. It reads the kinds 'airlb plan' reads
+(IPAddressPool, L2Advertisement, Service, Node, Namespace), allocates addresses, elects the
+announcing node per VIP as MetalLB does (L2Advertisement nodeSelectors against the Node objects'
+labels) and announces this node's VIPs on the interfaces the advertisements allow. Without Node
+objects this node announces every VIP. Needs CAP_NET_RAW (root, or a pod with hostNetwork).
+
+Options:
+  -f, --file PATH        a manifest file or a folder of *.yaml/*.yml/*.json (recursive);
+                         repeatable; watched: a change reloads after 300 ms of quiet
+  --node NAME            this node's name among the Node objects (default: the hostname)
+  --state FILE           keeps allocations here (JSON, atomic writes) so addresses survive
+                         restarts; without it they are recomputed from the files on each start
+  --status-file FILE     JSON written on every change: VIPs and their state, interfaces,
+                         promiscuous memberships, conflicts, counters (see docs/standalone.md)
+  --wireless IFNAME      treat IFNAME as a WiFi interface (repeatable); also the env var
+                         AIRLB_WIRELESS_INTERFACES (comma- or space-separated); AIRLB_WIRED_INTERFACES
+                         forces interfaces to count as wired
+  --no-wifi-promiscuous  do not hold promiscuous mode on WiFi interfaces (by default airlb does,
+                         to turn off the Raspberry Pi firmware's ARP filter while it runs)
+  --log-format F         json or text (default text), to stderr
+  --log-level L          debug, info, warn or error (default info)
+  -h, --help             this text
+
+Signals:
+  SIGHUP                 reload the files now; an invalid configuration is rejected with its
+                         problems logged and the running one stays
+  SIGTERM, SIGINT        stop answering, close sockets, write the final status, exit 0
+
+Exit status: 0 after SIGTERM/SIGINT, 1 when the first configuration is invalid or unreadable
+or the process lacks CAP_NET_RAW, 2 for wrong usage.
+`;
+
+const options = {
+  file: { type: 'string', short: 'f', multiple: true },
+  node: { type: 'string' },
+  state: { type: 'string' },
+  'status-file': { type: 'string' },
+  wireless: { type: 'string', multiple: true },
+  'no-wifi-promiscuous': { type: 'boolean' },
+  'log-format': { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Resolves on the first SIGTERM or SIGINT; a second one while stopping is ignored (cleanup runs once). */
+function terminated(): Promise<NodeJS.Signals> {
+  return new Promise((resolveSignal) => {
+    const on = (signal: NodeJS.Signals): void => {
+      process.off('SIGTERM', on);
+      process.off('SIGINT', on);
+      process.on('SIGTERM', ignore);
+      process.on('SIGINT', ignore);
+      resolveSignal(signal);
+    };
+    const ignore = (): void => undefined;
+    process.on('SIGTERM', on);
+    process.on('SIGINT', on);
+  });
+}
+
+async function run(args: readonly string[], io: CommandIo): Promise<number> {
+  if (wantsHelp(args)) {
+    io.stdout.write(help);
+    return 0;
+  }
+  const { values } = parseCommandArgs('standalone', args, options);
+  const paths = (values.file ?? []).map((p) => resolve(io.cwd, p));
+  if (paths.length === 0) throw new UsageError(`standalone: -f PATH is required (see 'airlb standalone --help')`);
+  const format = values['log-format'] ?? 'text';
+  const level = values['log-level'] ?? 'info';
+  if (!isLogFormat(format)) throw new UsageError(`standalone: --log-format must be json or text, not '${format}'`);
+  if (!isLogLevel(level)) throw new UsageError(`standalone: --log-level must be debug, info, warn or error, not '${level}'`);
+  const node = values.node ?? hostname();
+  if (node === '') throw new UsageError('standalone: --node must not be empty');
+
+  const logger = createLogger({ format, level, write: (line) => io.stderr.write(line) }).child({ node });
+  const fromEnv = classifierOverridesFromEnv(io.env as NodeJS.ProcessEnv);
+  const classifier = withOverrides((f) => classifyInterface(f), {
+    wireless: [...(fromEnv.wireless ?? []), ...(values.wireless ?? [])],
+    wired: fromEnv.wired ?? [],
+  });
+
+  await requirePacketAccess();
+  const stop = terminated();
+  let speaker: StandaloneSpeaker;
+  try {
+    speaker = await StandaloneSpeaker.start({
+      paths,
+      node,
+      statePath: values.state === undefined ? null : resolve(io.cwd, values.state),
+      statusPath: values['status-file'] === undefined ? null : resolve(io.cwd, values['status-file']),
+      logger,
+      link: packetLinkLayer((ifname, err) => logger.warn('packet socket error', { ifname, error: err.message, errno: err.errno })),
+      classifier,
+      wifiPromiscuous: values['no-wifi-promiscuous'] !== true,
+    });
+  } catch (err) {
+    if (err instanceof ConfigRejectedError) {
+      for (const issue of err.issues) io.stderr.write(`${issue}\n`);
+      io.stderr.write(`airlb standalone: the configuration has ${err.issues.length} problem(s); nothing is announced\n`);
+      return 1;
+    }
+    throw err;
+  }
+  logger.info('running', { pid: process.pid, files: paths.join(',') });
+  const signal = await stop;
+  logger.info('stopping', { signal });
+  await speaker.stop();
+  logger.info('stopped');
+  return 0;
+}
+
+export const standaloneCommand: Command = {
+  name: 'standalone',
+  summary: 'announce VIPs over ARP/NDP from a folder of YAML (no Kubernetes)',
+  help,
+  run,
+};

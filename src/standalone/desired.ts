@@ -1,0 +1,136 @@
+import { planAllocations, type PlanEntry, type PreviousAssignment } from '../domain/allocator/plan.js';
+import type { ConfigSet, Node } from '../domain/config/types.js';
+import { electL2 } from '../domain/election/elect.js';
+import type { HashOrderMemo } from '../domain/election/hash-order.js';
+import { assumedSpeakers } from '../domain/election/speakers.js';
+import type { ElectionReason, ServiceAssignment } from '../domain/election/types.js';
+
+/**
+ * What standalone mode should be doing, computed from the configuration alone: every Service's
+ * addresses (to persist), and the VIPs this node announces with the interfaces the
+ * L2Advertisements allow. Pure: no sockets, files or clock; the engine turns it into announcers.
+ */
+
+/** Every Kubernetes node carries this label with its own name; users select nodes by it. */
+export const HOSTNAME_LABEL = 'kubernetes.io/hostname';
+
+/** One VIP this node announces. */
+export interface DesiredVip {
+  /** Canonical text, as the allocator formats it. */
+  readonly ip: string;
+  /** "namespace/name" of every Service on the VIP (several when they share it). */
+  readonly services: readonly string[];
+  readonly pool: string;
+  /** MetalLB's IPAdvertisement shape: every eligible interface, or only `interfaces`. */
+  readonly allInterfaces: boolean;
+  readonly interfaces: readonly string[];
+}
+
+/** A VIP some other node announces, or nobody, and why. */
+export interface ElsewhereVip {
+  readonly ip: string;
+  readonly service: string;
+  /** The elected node; null when nobody announces. */
+  readonly node: string | null;
+  readonly reason: ElectionReason;
+}
+
+export interface DesiredState {
+  /** Every LoadBalancer Service airlb handles, with its addresses or why it has none. */
+  readonly allocations: readonly PlanEntry[];
+  /** Sorted by IP text. */
+  readonly announce: readonly DesiredVip[];
+  readonly elsewhere: readonly ElsewhereVip[];
+  /**
+   * 'listed': the node is one of the Node objects; 'assumed': there are no Node objects, so this
+   * node stands for the whole cluster; 'missing': there are Node objects and this node is not one
+   * of them, so it announces nothing (MetalLB's rule: a speaker without a Node is no candidate).
+   */
+  readonly node: 'listed' | 'assumed' | 'missing';
+}
+
+export interface DesiredInput {
+  readonly config: ConfigSet;
+  /** This node's name (--node). */
+  readonly node: string;
+  /** Addresses from the state file, restored so that IPs stay put across restarts. */
+  readonly previous: readonly PreviousAssignment[];
+  /** Pass the same memo to every call: it caches MetalLB's hash order between reloads. */
+  readonly memo?: HashOrderMemo;
+}
+
+/** The Node that stands for this host when the configuration lists none. */
+export function assumedNode(name: string): Node {
+  return {
+    kind: 'Node',
+    apiVersion: 'v1',
+    metadata: { name, namespace: '', labels: { [HOSTNAME_LABEL]: name }, annotations: {} },
+    origin: { file: '(--node)', line: 0, fieldLines: new Map() },
+    status: { conditions: [], addresses: [] },
+  };
+}
+
+/**
+ * Allocates, then elects with every listed node assumed alive (standalone has no membership
+ * protocol: each node runs the same election on the same files and reaches the same answer, as
+ * MetalLB does). Endpoints are not tracked: a Service counts as served on every node.
+ * Throws AirlbError when the pools are invalid (loadConfig reports that first).
+ */
+export function desiredState(input: DesiredInput): DesiredState {
+  const { config } = input;
+  const allocations = planAllocations({
+    pools: config.pools,
+    services: config.services,
+    namespaces: config.namespaces,
+    previous: input.previous,
+  });
+  const listed = config.nodes.some((n) => n.metadata.name === input.node);
+  const nodes = config.nodes.length > 0 ? config.nodes : [assumedNode(input.node)];
+  const services = new Map(config.services.map((s) => [`${s.metadata.namespace}/${s.metadata.name}`, s]));
+  const assignments: ServiceAssignment[] = [];
+  for (const entry of allocations) {
+    const service = services.get(`${entry.namespace}/${entry.name}`);
+    if (service === undefined || entry.pool === null || entry.ips.length === 0) continue;
+    assignments.push({ service, ips: entry.ips, pool: entry.pool });
+  }
+  const plan = electL2(
+    {
+      assignments,
+      nodes,
+      pools: config.pools,
+      l2Advertisements: config.l2Advertisements,
+      endpointSlices: [],
+      speakers: assumedSpeakers(nodes),
+      endpointsTracked: false,
+    },
+    input.memo,
+  );
+  // Services sharing a VIP (allow-shared-ip) come from one pool, so they have the same
+  // advertisements; the VIP is announced once, on the union of their interfaces to be safe.
+  const byIp = new Map<string, { services: string[]; pool: string; allInterfaces: boolean; interfaces: Set<string> }>();
+  const elsewhere: ElsewhereVip[] = [];
+  for (const a of plan) {
+    if (a.node !== input.node) {
+      elsewhere.push({ ip: a.ip, service: a.service, node: a.node, reason: a.reason });
+      continue;
+    }
+    const seen = byIp.get(a.ip);
+    if (seen === undefined) {
+      byIp.set(a.ip, { services: [a.service], pool: a.pool, allInterfaces: a.allInterfaces, interfaces: new Set(a.interfaces) });
+    } else {
+      seen.services.push(a.service);
+      seen.allInterfaces ||= a.allInterfaces;
+      for (const name of a.interfaces) seen.interfaces.add(name);
+    }
+  }
+  const announce: DesiredVip[] = [...byIp]
+    .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
+    .map(([ip, v]) => ({
+      ip,
+      services: v.services.sort(),
+      pool: v.pool,
+      allInterfaces: v.allInterfaces,
+      interfaces: v.allInterfaces ? [] : [...v.interfaces].sort(),
+    }));
+  return { allocations, announce, elsewhere, node: listed ? 'listed' : config.nodes.length === 0 ? 'assumed' : 'missing' };
+}

@@ -1,0 +1,98 @@
+import { readFile } from 'node:fs/promises';
+import { AirlbError } from '../errors.js';
+import { arpFilter, neighborDiscoveryFilter } from '../io/bpf.js';
+import { openPacketSocket, type PacketSocket, type PacketSocketError } from '../io/packet-socket.js';
+import { EtherType } from '../proto/ethernet/frame.js';
+import type { LinkLayer, LinkPort } from './engine.js';
+
+/**
+ * The engine's LinkLayer on real interfaces: per interface one packet socket for ARP and one for
+ * ICMPv6 Neighbor Discovery (a packet socket binds one EtherType), each with its BPF filter so the
+ * process only wakes for the frames it may answer. Promiscuous mode is held by a third socket
+ * bound to no EtherType — it receives nothing and exists only for its PACKET_MR_PROMISC
+ * membership — so turning it on or off never reopens, and never loses frames on, the sockets that
+ * answer. Closing a socket drops its memberships in the kernel, crash included.
+ */
+
+/** EtherType 0 binds to no protocol: the socket receives nothing (packet(7)). */
+const NO_PROTOCOL = 0;
+
+class PacketLinkPort implements LinkPort {
+  private readonly arp: PacketSocket;
+  private readonly nd: PacketSocket;
+  private holder: PacketSocket | null = null;
+  private groups = new Set<string>();
+
+  constructor(
+    private readonly ifname: string,
+    onFrame: (frame: Buffer) => void,
+    private readonly onError: (ifname: string, err: PacketSocketError) => void,
+  ) {
+    this.arp = this.watch(openPacketSocket({ ifname, ethertype: EtherType.arp, filter: arpFilter() }), onFrame);
+    try {
+      this.nd = this.watch(openPacketSocket({ ifname, ethertype: EtherType.ipv6, filter: neighborDiscoveryFilter() }), onFrame);
+    } catch (err) {
+      this.arp.close();
+      throw err;
+    }
+  }
+
+  send(frame: Buffer): void {
+    const etherType = frame.length >= 14 ? frame.readUInt16BE(12) : 0;
+    (etherType === EtherType.arp ? this.arp : this.nd).send(frame);
+  }
+
+  setPromiscuous(on: boolean): void {
+    if (on && this.holder === null) {
+      this.holder = this.watch(openPacketSocket({ ifname: this.ifname, ethertype: NO_PROTOCOL, promiscuous: true }), () => undefined);
+    } else if (!on && this.holder !== null) {
+      this.holder.close();
+      this.holder = null;
+    }
+  }
+
+  setMulticast(macs: readonly string[]): void {
+    const next = new Set(macs);
+    for (const mac of next) if (!this.groups.has(mac)) this.nd.addMembership(mac);
+    for (const mac of this.groups) if (!next.has(mac)) this.nd.dropMembership(mac);
+    this.groups = next;
+  }
+
+  close(): void {
+    this.holder?.close();
+    this.holder = null;
+    this.arp.close();
+    this.nd.close();
+  }
+
+  private watch(socket: PacketSocket, onFrame: (frame: Buffer) => void): PacketSocket {
+    socket.on('frame', (frame) => onFrame(frame));
+    // Receive errors (ENETDOWN while the link is down) leave the socket usable; report, never throw.
+    socket.on('error', (err) => this.onError(this.ifname, err));
+    return socket;
+  }
+}
+
+export function packetLinkLayer(onError: (ifname: string, err: PacketSocketError) => void): LinkLayer {
+  return {
+    open: (ifname, onFrame) => new PacketLinkPort(ifname, onFrame, onError),
+  };
+}
+
+/** CAP_NET_RAW's bit in the capability sets (linux/capability.h). */
+const CAP_NET_RAW = 13n;
+
+/**
+ * Fails early, with what to do, when the process may not open packet sockets: without it every
+ * interface would fail later with one log line each and the speaker would run announcing nothing.
+ * Reads the effective set from /proc/self/status (proc(5)).
+ */
+export async function requirePacketAccess(): Promise<void> {
+  const status = await readFile('/proc/self/status', 'utf8');
+  const hex = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+  if (hex !== undefined && ((BigInt(`0x${hex}`) >> CAP_NET_RAW) & 1n) === 1n) return;
+  throw new AirlbError(
+    'needs-cap-net-raw',
+    'answering ARP and NDP needs raw packet sockets (CAP_NET_RAW): run as root, with AmbientCapabilities=CAP_NET_RAW under systemd, or in a pod with hostNetwork and capabilities.add [NET_RAW]',
+  );
+}
