@@ -3,6 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { AirlbError, UsageError } from '../../errors.js';
 import { createLogger, isLogLevel, type Logger } from '../../io/logger.js';
+import { renderStepJson, renderStepText, renderSummaryText } from '../../lab/demo/render.js';
+import { runDemo } from '../../lab/demo/run.js';
+import { stepSpecs } from '../../lab/demo/steps.js';
 import { Lab } from '../../lab/lab.js';
 import { defaultPrefix, defaultStateDir } from '../../lab/naming.js';
 import { statePath } from '../../lab/state.js';
@@ -10,6 +13,9 @@ import type { LabStatus } from '../../lab/status.js';
 import { defaultTopology, parseTopology, type Topology } from '../../lab/topology.js';
 import { parseCommandArgs } from '../args.js';
 import { wantsHelp, type Command, type CommandIo } from '../command.js';
+
+/** Its own default, so the demo never collides with a lab the user brought up by hand. */
+const demoPrefix = 'airlbdemo';
 
 const help = `Usage: airlb lab SUBCOMMAND [options]
 
@@ -25,10 +31,17 @@ Subcommands:
   status [--json]           nodes, addresses, MACs, ports, behaviours (exit 1 if parts are missing)
   exec NODE -- CMD...       run CMD in NODE's namespace (NODE "ap" is the AP's); exits with CMD's status
   down                      remove the lab by prefix, even after a crash; idempotent
+  demo [--keep]             the field guide's story, live (about 30 s): builds the default lab,
+                            runs 'airlb standalone' on pi1-pi3 and a web server behind the VIP,
+                            shows the VIP unreachable from the desktop while WiFi pi2 announces
+                            it, then each fix (static ARP, wired node, AP proxy ARP off, airlb's
+                            WiFi handling, BGP) with its evidence. Removes the lab at the end;
+                            --keep leaves it running. Exit 0 when every step behaved as
+                            expected. Default prefix "${demoPrefix}" (docs/lab.md, Demo)
 
 Options:
   --prefix P        names the lab's namespaces P-* (default "${defaultPrefix}"); two labs need two prefixes
-  --json            machine-readable output (up, status, down)
+  --json            machine-readable output (up, status, down; demo: one object per step)
   --log-level L     debug shows every command the lab runs (default info, to stderr)
   -h, --help        this text
 `;
@@ -157,7 +170,42 @@ async function down(args: readonly string[], io: CommandIo): Promise<number> {
   return 0;
 }
 
-const subcommands: Readonly<Record<string, (args: readonly string[], io: CommandIo) => Promise<number>>> = { up, status, exec, down };
+async function demo(args: readonly string[], io: CommandIo): Promise<number> {
+  const { values } = parseCommandArgs('lab demo', args, {
+    prefix: { type: 'string' },
+    json: { type: 'boolean' },
+    keep: { type: 'boolean' },
+    'log-level': { type: 'string' },
+  });
+  const prefix = values.prefix ?? demoPrefix;
+  const logger = loggerFor(io, values['log-level']);
+  if (!values.json) io.stdout.write(`airlb lab demo: the field guide's WiFi ARP problem and its fixes, in lab '${prefix}'\n`);
+  // Ctrl-C removes the lab under the running step (its processes included), which makes that
+  // step fail at once; the demo then cleans up and reports as for any other failure.
+  const interrupt = (): void => {
+    io.stderr.write(`airlb lab demo: interrupted; removing lab '${prefix}'\n`);
+    void Lab.down({ prefix }).catch(() => undefined);
+  };
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
+  let index = 0;
+  const result = await runDemo({
+    prefix,
+    keep: values.keep === true,
+    logger,
+    onStep: (step) => {
+      index += 1;
+      io.stdout.write(values.json ? renderStepJson(step) : renderStepText(step, index, stepSpecs.length));
+    },
+  }).finally(() => {
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+  });
+  if (!values.json) io.stdout.write(renderSummaryText(result, prefix));
+  return result.ok ? 0 : 1;
+}
+
+const subcommands: Readonly<Record<string, (args: readonly string[], io: CommandIo) => Promise<number>>> = { up, status, exec, down, demo };
 
 export const labCommand: Command = {
   name: 'lab',
@@ -170,7 +218,7 @@ export const labCommand: Command = {
       return sub === undefined ? 2 : 0;
     }
     const handler = subcommands[sub];
-    if (handler === undefined) throw new UsageError(`lab: unknown subcommand '${sub}' (expected up, status, exec or down; see 'airlb lab --help')`);
+    if (handler === undefined) throw new UsageError(`lab: unknown subcommand '${sub}' (expected up, status, exec, down or demo; see 'airlb lab --help')`);
     // After `--` a -h belongs to the command `lab exec` runs, not to airlb.
     if (wantsHelp(rest.indexOf('--') < 0 ? rest : rest.slice(0, rest.indexOf('--')))) {
       io.stdout.write(help);
