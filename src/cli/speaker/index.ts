@@ -1,0 +1,133 @@
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { classifyInterface, withOverrides } from '../../domain/l2/interfaces.js';
+import { UsageError } from '../../errors.js';
+import { classifierOverridesFromEnv } from '../../io/interfaces.js';
+import { createLogger, isLogFormat, isLogLevel } from '../../io/logger.js';
+import { systemClock } from '../../io/system-clock.js';
+import { EventRecorder } from '../../k8s/events.js';
+import { loadConnection } from '../../k8s/connection.js';
+import { HttpTransport } from '../../k8s/http-transport.js';
+import { KubeSpeaker } from '../../k8s/speaker.js';
+import { startMetricsServer } from '../../metrics/server.js';
+import { registerSpeakerMetrics } from '../../metrics/speaker-metrics.js';
+import { packetLinkLayer } from '../../standalone/packet-link.js';
+import { parseCommandArgs } from '../args.js';
+import { wantsHelp, type Command, type CommandIo } from '../command.js';
+import { parseListenAddress } from '../controller/listen-address.js';
+import { terminated } from '../controller/signals.js';
+
+const help = `Usage: airlb speaker [--kubeconfig FILE] [--node NAME] [options]
+
+MetalLB's speaker for a Kubernetes cluster (layer 2): answers ARP (IPv4) and Neighbor Discovery
+(IPv6) for the addresses the election gives this node, from the Services' published addresses
+(status.loadBalancer.ingress, written by 'airlb controller'), the L2Advertisements, Nodes and
+EndpointSlices. Writes ServiceL2Status objects and Events (nodeAssigned, conflict), and labels its
+Node airlb.io/uplink=wired|wireless. If the API server becomes unreachable it keeps announcing
+what it last knew. Needs CAP_NET_RAW and the host network. See docs/kubernetes.md.
+
+Options:
+  --kubeconfig FILE          use this kubeconfig instead of the pod's service account
+  --node NAME                this node's name (default: env NODE_NAME, else the hostname)
+  --namespace NS             where the metallb.io resources live (default: metallb-system,
+                             or the env var METALLB_NAMESPACE)
+  --lb-class NAME            also handle Services with spec.loadBalancerClass NAME
+  --metrics-bind HOST:PORT   Prometheus /metrics, /healthz and /readyz (default :7472)
+  --wireless IFNAME          treat IFNAME as a WiFi interface (repeatable; also the env vars
+                             AIRLB_WIRELESS_INTERFACES / AIRLB_WIRED_INTERFACES)
+  --no-wifi-promiscuous      do not hold promiscuous mode on WiFi interfaces
+  --no-uplink-label          do not label the Node with airlb.io/uplink
+  --log-format F             json or text (default text), to stderr
+  --log-level L              debug, info, warn or error (default info)
+  -h, --help                 this text
+
+Exit status: 0 after SIGTERM/SIGINT, 1 when it cannot start (kubeconfig, port), 2 for wrong usage.
+`;
+
+const options = {
+  kubeconfig: { type: 'string' },
+  node: { type: 'string' },
+  namespace: { type: 'string' },
+  'lb-class': { type: 'string' },
+  'metrics-bind': { type: 'string' },
+  wireless: { type: 'string', multiple: true },
+  'no-wifi-promiscuous': { type: 'boolean' },
+  'no-uplink-label': { type: 'boolean' },
+  'log-format': { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+async function run(args: readonly string[], io: CommandIo): Promise<number> {
+  if (wantsHelp(args)) {
+    io.stdout.write(help);
+    return 0;
+  }
+  const { values } = parseCommandArgs('speaker', args, options);
+  const format = values['log-format'] ?? 'text';
+  const level = values['log-level'] ?? 'info';
+  if (!isLogFormat(format)) throw new UsageError(`speaker: --log-format must be json or text, not '${format}'`);
+  if (!isLogLevel(level)) throw new UsageError(`speaker: --log-level must be debug, info, warn or error, not '${level}'`);
+  const listen = parseListenAddress('speaker', '--metrics-bind', values['metrics-bind'] ?? ':7472');
+  const node = values.node ?? io.env['NODE_NAME'] ?? hostname();
+  if (node === '') throw new UsageError('speaker: --node must not be empty');
+  const namespace = values.namespace ?? io.env['METALLB_NAMESPACE'] ?? 'metallb-system';
+
+  const logger = createLogger({ format, level, write: (line) => io.stderr.write(line) });
+  // Not the official client: it alone would add ≈80 MB of RSS on every node (docs/kubernetes.md).
+  const transport = new HttpTransport(loadConnection(values.kubeconfig === undefined ? null : resolve(io.cwd, values.kubeconfig), io.env), systemClock);
+  const fromEnv = classifierOverridesFromEnv(io.env as NodeJS.ProcessEnv);
+  const classifier = withOverrides((f) => classifyInterface(f), {
+    wireless: [...(fromEnv.wireless ?? []), ...(values.wireless ?? [])],
+    wired: fromEnv.wired ?? [],
+  });
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  let takeover: () => void = () => undefined;
+  const speaker = new KubeSpeaker({
+    transport,
+    node,
+    namespace,
+    loadBalancerClass: values['lb-class'] ?? null,
+    clock: systemClock,
+    random: Math.random,
+    logger,
+    link: packetLinkLayer((ifname, err) => logger.warn('packet socket error', { ifname, error: err.message, errno: err.errno })),
+    classifier,
+    wifiPromiscuous: values['no-wifi-promiscuous'] !== true,
+    labelUplink: values['no-uplink-label'] !== true,
+    events: new EventRecorder(transport, 'airlb-speaker', node, logger),
+    onTakeover: () => takeover(),
+  });
+  const { takeovers } = registerSpeakerMetrics(registry, {
+    node,
+    counters: () => speaker.engineStatus().counters,
+    announced: () => speaker.announced().flatMap((v) => v.services.map((service) => ({ service, ip: v.ip }))),
+    uplink: () => speaker.uplinkKind,
+    apiConnected: () => speaker.apiConnected,
+  });
+  takeover = () => takeovers.inc();
+  const stop = terminated();
+  const metrics = await startMetricsServer({
+    host: listen.host,
+    port: listen.port,
+    registry,
+    healthy: () => ({ ok: true, detail: 'ok' }),
+    ready: () => speaker.ready,
+  });
+  speaker.start();
+  logger.info('starting', { node, namespace, metricsPort: metrics.port, pid: process.pid });
+  const signal = await stop;
+  logger.info('stopping', { signal });
+  speaker.stop();
+  await metrics.close();
+  return 0;
+}
+
+export const speakerCommand: Command = {
+  name: 'speaker',
+  summary: 'announce Service addresses over ARP/NDP in a Kubernetes cluster (MetalLB speaker)',
+  help,
+  run,
+};

@@ -1,0 +1,113 @@
+import { unhandledReason } from '../domain/allocator/request.js';
+import { readAddressEntry } from '../domain/config/index.js';
+import type { ConfigSet, IPAddressPool, Node, Service } from '../domain/config/types.js';
+import { electL2 } from '../domain/election/elect.js';
+import type { HashOrderMemo } from '../domain/election/hash-order.js';
+import { assumedSpeakers } from '../domain/election/speakers.js';
+import type { L2Announcement, ServiceAssignment, SpeakerFacts } from '../domain/election/types.js';
+import { parseIp, rangeContains } from '../domain/net/ip.js';
+import type { DesiredVip } from '../standalone/desired.js';
+import { POOL_ANNOTATION } from './service-status.js';
+
+/**
+ * What a speaker in a cluster announces, from the cluster state alone. Pure.
+ *
+ * Unlike standalone mode the speaker allocates nothing: the controller's decision is the
+ * Service's status.loadBalancer.ingress, and its pool is the metallb.io/ip-allocated-from-pool
+ * annotation (or, for addresses written by an older controller, the pool that contains them).
+ * Every speaker runs the same election over the same objects and reaches the same answer.
+ */
+
+export interface SpeakerPlanInput {
+  readonly config: ConfigSet;
+  readonly node: string;
+  readonly loadBalancerClass: string | null;
+  readonly memo?: HashOrderMemo;
+}
+
+export interface SpeakerPlan {
+  /** This node's VIPs, sorted by address, for the engine. */
+  readonly announce: readonly DesiredVip[];
+  /** Every VIP's election, for ServiceL2Status and Events. */
+  readonly elected: readonly L2Announcement[];
+}
+
+function poolContaining(ip: string, pools: readonly IPAddressPool[]): string | null {
+  const addr = parseIp(ip);
+  if (addr === null) return null;
+  for (const pool of pools) {
+    for (const text of pool.spec.addresses) {
+      const entry = readAddressEntry(text);
+      if (entry.ok && rangeContains(entry.range, addr)) return pool.metadata.name;
+    }
+  }
+  return null;
+}
+
+/** Services whose addresses the controller published, with their pool. */
+export function assignmentsFromStatus(services: readonly Service[], pools: readonly IPAddressPool[], loadBalancerClass: string | null): ServiceAssignment[] {
+  const out: ServiceAssignment[] = [];
+  for (const service of services) {
+    const ips = service.status.loadBalancerIngress;
+    if (ips.length === 0 || unhandledReason(service, loadBalancerClass) !== null) continue;
+    const pool = service.metadata.annotations[POOL_ANNOTATION] ?? poolContaining(ips[0]!, pools);
+    if (pool === null) continue;
+    out.push({ service, ips, pool });
+  }
+  return out;
+}
+
+/**
+ * A speaker is taken as alive while its Node is Ready (or reports no Ready condition at all, as
+ * nodes without a kubelet do): airlb has no memberlist, and the node lifecycle controller marks
+ * a dead node NotReady/Unknown after its grace period (40 s by default).
+ */
+function nodeReady(node: Node): boolean {
+  const ready = node.status.conditions.find((c) => c.type === 'Ready');
+  return ready === undefined || ready.status === 'True';
+}
+
+export function speakersOf(nodes: readonly Node[]): SpeakerFacts[] {
+  const ready = new Map(nodes.map((n) => [n.metadata.name, nodeReady(n)] as const));
+  return assumedSpeakers(nodes).map((s) => ({ ...s, alive: ready.get(s.node) ?? false }));
+}
+
+export function speakerPlan(input: SpeakerPlanInput): SpeakerPlan {
+  const { config } = input;
+  const elected = electL2(
+    {
+      assignments: assignmentsFromStatus(config.services, config.pools, input.loadBalancerClass),
+      nodes: config.nodes,
+      pools: config.pools,
+      l2Advertisements: config.l2Advertisements,
+      endpointSlices: config.endpointSlices,
+      speakers: speakersOf(config.nodes),
+      endpointsTracked: true,
+    },
+    input.memo,
+  );
+  // Services sharing a VIP (allow-shared-ip) come from one pool: one announcement per address,
+  // on the union of their interfaces.
+  const byIp = new Map<string, { services: string[]; pool: string; allInterfaces: boolean; interfaces: Set<string> }>();
+  for (const a of elected) {
+    if (a.node !== input.node) continue;
+    const seen = byIp.get(a.ip);
+    if (seen === undefined) {
+      byIp.set(a.ip, { services: [a.service], pool: a.pool, allInterfaces: a.allInterfaces, interfaces: new Set(a.interfaces) });
+    } else {
+      seen.services.push(a.service);
+      seen.allInterfaces ||= a.allInterfaces;
+      for (const name of a.interfaces) seen.interfaces.add(name);
+    }
+  }
+  const announce = [...byIp]
+    .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
+    .map(([ip, v]) => ({
+      ip,
+      services: v.services.sort(),
+      pool: v.pool,
+      allInterfaces: v.allInterfaces,
+      interfaces: v.allInterfaces ? [] : [...v.interfaces].sort(),
+    }));
+  return { announce, elected };
+}
