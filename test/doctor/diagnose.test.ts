@@ -149,3 +149,33 @@ test('node and configuration causes get their own fix without the tree', () => {
   assert.equal(byCause('no-advertisement'), 'config');
   assert.equal(byCause('healthy'), 'none');
 });
+
+test('requests that arrive while replies could not be counted name no cause rather than guess', () => {
+  const d = diagnose(wifiNode({ capture: { promiscuous: true, requestsForVip: 4, repliesForVip: null } }), unanswered, ctx);
+  assert.equal(d.verdict.cause, 'unknown');
+  const capture = d.checks.find((c) => c.id === 'capture')!;
+  assert.equal(capture.status, 'warning');
+  assert.match(capture.detail, /4 requests for the VIP arrived, replies leaving were not counted/);
+});
+
+test('requests that arrive with no reply leaving say nothing on the node answered', () => {
+  const d = diagnose(wifiNode({ capture: { promiscuous: true, requestsForVip: 4, repliesForVip: 0 } }), unanswered, ctx);
+  assert.equal(d.checks.find((c) => c.id === 'capture')!.status, 'problem');
+  assert.match(d.verdict.evidence.join('\n'), /nothing on the node answered/);
+});
+
+test('without any node MAC an answer is not called a conflict', () => {
+  const facts = { ...emptyFacts(VIP), probeVip: { target: VIP, sent: 3, replies: 3, macs: [STRANGER] } };
+  const d = diagnose(facts, unanswered, ctx);
+  assert.equal(d.checks.find((c) => c.id === 'conflict')!.status, 'not-run');
+  assert.equal(d.verdict.cause, 'healthy');
+});
+
+test('static ARP offered against client isolation says it only helps clients on wired ports', () => {
+  const isolation = cases.find((c) => c.cause === 'ap-client-isolation')!.facts;
+  const pin = diagnose(isolation, { canWireNode: false, canConfigureAp: false, routerSpeaksBgp: false }, ctx).fix;
+  assert.equal(pin.kind, 'static-arp');
+  assert.ok(pin.steps.some((s) => /pinning helps clients on wired ports only/.test(s)), pin.steps.join('\n'));
+  const proxy = diagnose(cases.find((c) => c.cause === 'ap-arp-proxy')!.facts, { canWireNode: false, canConfigureAp: false, routerSpeaksBgp: false }, ctx).fix;
+  assert.ok(!proxy.steps.some((s) => /wired ports only/.test(s)));
+});

@@ -49,6 +49,7 @@ function allocation(f: DoctorFacts): CheckResult {
 function announcement(f: DoctorFacts): CheckResult {
   const title = 'a node announces the address';
   const a = f.announcement;
+  if (a === null && f.bgpNodes.length > 0) return result('announcement', title, 'ok', `routed by BGP from ${f.bgpNodes.join(', ')}: no node answers ARP for it`);
   if (a === null) return result('announcement', title, 'not-run', 'the announcement plan is unknown (no configuration or status read)');
   if (a.node === null) return result('announcement', title, 'problem', `nobody announces ${f.vip ?? 'the address'}: ${a.reason}`);
   return result('announcement', title, 'ok', `${a.node} announces it${a.interface ? ` on ${a.interface}` : ''}${a.mac ? ` with MAC ${a.mac}` : ''}`);
@@ -79,6 +80,10 @@ function probeVip(f: DoctorFacts): CheckResult {
 function conflict(f: DoctorFacts): CheckResult {
   const title = 'no other host uses the VIP';
   if (f.probeVip === null) return result('conflict', title, 'not-run', 'the VIP was not probed');
+  if (Object.keys(f.nodeMacs).length === 0 && (f.announcement?.mac ?? null) === null) {
+    // Without one node MAC every answer looks like a stranger's: say so instead of crying conflict.
+    return result('conflict', title, 'not-run', 'no node MAC is known (give --status-file, --node-mac or --node-command) to tell nodes from strangers');
+  }
   const strangers = foreignMacs(f).filter((m) => f.nodeMacs[m] === undefined);
   if (strangers.length === 0) return result('conflict', title, 'ok', 'only cluster nodes answered for the VIP');
   return result('conflict', title, 'problem', `${strangers.join(', ')} also answer${strangers.length === 1 ? 's' : ''} for ${f.probeVip.target} and ${strangers.length === 1 ? 'is' : 'are'} not a cluster node: another host has this address`);
@@ -95,10 +100,12 @@ function splitBrain(f: DoctorFacts): CheckResult {
 function capture(f: DoctorFacts): CheckResult {
   const title = 'ARP requests reach the announcing node and replies leave';
   const c = f.capture;
-  if (c === null) return result('capture', title, 'not-run', 'no capture on the announcing node (run the doctor where it can reach the node, or in the lab)');
-  const seen = `${c.requestsForVip} requests for the VIP arrived, ${c.repliesForVip} replies left${c.promiscuous ? ' (interface promiscuous)' : ''}`;
+  if (c === null) return result('capture', title, 'not-run', 'no capture on the announcing node (give --node-command to run the doctor\'s node side there)');
+  const replies = c.repliesForVip === null ? 'replies leaving were not counted (no tcpdump on the node)' : `${c.repliesForVip} replies left`;
+  const seen = `${c.requestsForVip} requests for the VIP arrived, ${replies}${c.promiscuous ? ' (interface promiscuous)' : ''}`;
   if (c.requestsForVip === 0) return result('capture', title, 'problem', seen);
-  if (c.repliesForVip === 0) return result('capture', title, 'problem', `${seen}: the speaker did not answer`);
+  if (c.repliesForVip === 0) return result('capture', title, 'problem', `${seen}: nothing on the node answered`);
+  if (c.repliesForVip === null) return result('capture', title, 'warning', seen);
   return result('capture', title, 'ok', seen);
 }
 

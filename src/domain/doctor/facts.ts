@@ -40,7 +40,11 @@ export interface AnnouncementFacts {
 export interface CaptureFacts {
   readonly promiscuous: boolean;
   readonly requestsForVip: number;
-  readonly repliesForVip: number;
+  /**
+   * Replies for the VIP that left the interface; null when outgoing frames could not be seen (the
+   * packet socket ignores its host's own frames, so counting them needs tcpdump on the node).
+   */
+  readonly repliesForVip: number | null;
 }
 
 export interface DoctorFacts {
@@ -63,6 +67,8 @@ export interface DoctorFacts {
   readonly kubeProxy: { readonly mode: string | null; readonly strictARP: boolean | null } | null;
   /** Nodes labelled node.kubernetes.io/exclude-from-external-load-balancers. */
   readonly excludedNodes: readonly string[];
+  /** Nodes that advertise the VIP to BGP peers: a routed VIP needs no ARP announcer. */
+  readonly bgpNodes: readonly string[];
 }
 
 /** Facts with nothing collected: the recording format's defaults. */
@@ -81,5 +87,6 @@ export function emptyFacts(vip: string | null): DoctorFacts {
     garp: null,
     kubeProxy: null,
     excludedNodes: [],
+    bgpNodes: [],
   };
 }

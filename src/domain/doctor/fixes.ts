@@ -120,15 +120,17 @@ function bgpFix(ctx: FixContext): Fix {
   );
 }
 
-function staticArpFix(facts: DoctorFacts): Fix {
+function staticArpFix(cause: Cause, facts: DoctorFacts): Fix {
   const vip = facts.vip ?? 'VIP';
   const mac = facts.announcement?.mac ?? 'NODE-MAC';
   return fix(
     'static-arp',
     'Pin the VIP in the clients\' ARP tables (field guide Solution 1), following failover',
     [
-      '`airlb arp-pin` keeps this machine\'s entry pointing at whichever node owns the VIP now, and removes it on exit.',
+      '`airlb arp-pin` keeps this machine\'s entry pointing at whichever node owns the VIP now, and removes it on exit; since ARP for the VIP is what fails, give it the speakers\' status files (--status-file) to learn the owner.',
       'A plain static entry is quick but breaks when the VIP moves to another node.',
+      // Isolation blocks every frame between stations, not only ARP: a pinned entry cannot pass it.
+      ...(cause === 'ap-client-isolation' ? ['Client isolation blocks all traffic between WiFi stations: pinning helps clients on wired ports only; WiFi clients need a wired node, the AP setting or BGP.'] : []),
     ],
     [`sudo airlb arp-pin --vip ${vip}`, `sudo ip neigh replace ${vip} lladdr ${mac} dev eth0 nud permanent   # plain, does not follow failover`],
   );
@@ -144,7 +146,7 @@ export function chooseFix(cause: Cause, facts: DoctorFacts, answers: TreeAnswers
     case 'healthy':
       return fix('none', 'Nothing to fix', ['The VIP answers from here with the elected node\'s MAC.']);
     case 'unknown':
-      return fix('none', 'No cause found', ['Run the doctor on the announcing node or from a machine on the same LAN so it can probe and capture; `--json` shows which checks did not run.']);
+      return fix('none', 'No cause found', ['Run the doctor from a machine on the VIP\'s LAN so it can probe, with --node-command so the announcing node captures; `--json` shows which checks did not run.']);
     case 'pool-exhausted':
       return fix('config', `Grow pool ${ctx.pool ?? ''}`.trim(), ['Every address of the pool is in use: add a range to spec.addresses (outside your DHCP range), or free an address.']);
     case 'no-advertisement':
@@ -191,7 +193,7 @@ export function chooseFix(cause: Cause, facts: DoctorFacts, answers: TreeAnswers
         case 'bgp':
           return bgpFix(ctx);
         case 'static-arp':
-          return staticArpFix(facts);
+          return staticArpFix(cause, facts);
       }
     }
   }

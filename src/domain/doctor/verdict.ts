@@ -59,7 +59,7 @@ export function decideVerdict(facts: DoctorFacts, checks: readonly CheckResult[]
     // not bring them (or was already on): the AP does not forward them — proxy ARP / suppression.
     return verdict('ap-arp-proxy', 'capture', 'probe-vip', 'probe-node-ip', 'uplink');
   }
-  if (capture !== null && capture.repliesForVip > 0) return verdict('ap-garp-filter', 'capture', 'probe-vip');
+  if (capture !== null && capture.repliesForVip !== null && capture.repliesForVip > 0) return verdict('ap-garp-filter', 'capture', 'probe-vip');
   if (is('client-isolation', 'problem')) return verdict('ap-client-isolation', 'client-isolation', 'probe-vip');
   return verdict('unknown', 'probe-vip', 'probe-node-ip', 'capture');
 }
