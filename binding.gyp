@@ -5,6 +5,7 @@
       "sources": [
         "native/addon.c",
         "native/packet_socket.c",
+        "native/arp_fast_path.c",
         "native/md5_tcp.c",
         "native/sockopts.c"
       ],

@@ -12,11 +12,17 @@
  * - Receive is a uv_poll on the fd; every readable event drains the queue with recv(MSG_DONTWAIT)
  *   and hands each frame to JS through napi_make_callback (global object as receiver), which also
  *   runs the microtasks the callback queued.
+ * - ARP fast path (arp_fast_path.c): before a frame goes to JS it is matched against the table
+ *   packetSetArpReplies installed, and a request for a claimed VIP is answered right here with one
+ *   send(); JS still gets the frame, with answered = true, to count its reason and check conflicts
+ *   without sending again. Answering from the poll callback saves the N-API call, the Buffer and
+ *   the JS responder on the path a client waits on.
  * - Close order: uv_poll_stop + uv_close, then close(fd) in the close callback (libuv must forget
  *   the fd before the number can be reused); the struct is freed once both the close callback and
  *   the wrapper object's finalizer have run, whichever comes last.
  */
 #include "common.h"
+#include "arp_fast_path.h"
 
 #include <errno.h>
 #include <linux/filter.h>
@@ -49,11 +55,15 @@ typedef struct {
   bool closing;
   bool close_callback_ran;
   bool finalized;
+  arp_fast_path arp_replies;
+  unsigned char reply[AIRLB_ARP_REPLY_SIZE];
   unsigned char buffer[RECEIVE_BUFFER_SIZE];
 } packet_socket;
 
 static void free_if_done(packet_socket *s) {
-  if (s->close_callback_ran && s->finalized) free(s);
+  if (!s->close_callback_ran || !s->finalized) return;
+  airlb_arp_fast_path_clear(&s->arp_replies);
+  free(s);
 }
 
 static void on_poll_closed(uv_handle_t *handle) {
@@ -89,13 +99,13 @@ static void finalize(napi_env env, void *data, void *hint) {
   free_if_done(s);
 }
 
-/* Calls the JS callback as callback(error, frame, packetType); an exception it throws is reported
+/* Calls the JS callback as callback(error, frame, packetType, answered); an exception it throws is reported
  * as uncaught, like one thrown from any other I/O callback. */
-static void deliver(packet_socket *s, int err, const unsigned char *frame, size_t length, int pkttype) {
+static void deliver(packet_socket *s, int err, const unsigned char *frame, size_t length, int pkttype, bool answered) {
   napi_env env = s->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  napi_value callback, global, argv[3], result;
+  napi_value callback, global, argv[4], result;
   bool ok = napi_get_reference_value(env, s->callback, &callback) == napi_ok &&
             napi_get_global(env, &global) == napi_ok;
   if (ok && err != 0) {
@@ -103,14 +113,15 @@ static void deliver(packet_socket *s, int err, const unsigned char *frame, size_
     napi_value error;
     ok = napi_get_and_clear_last_exception(env, &error) == napi_ok;
     argv[0] = error;
-    ok = ok && napi_get_undefined(env, &argv[1]) == napi_ok && napi_get_undefined(env, &argv[2]) == napi_ok;
+    ok = ok && napi_get_undefined(env, &argv[1]) == napi_ok && napi_get_undefined(env, &argv[2]) == napi_ok &&
+         napi_get_undefined(env, &argv[3]) == napi_ok;
   } else if (ok) {
     void *copy;
     ok = napi_get_null(env, &argv[0]) == napi_ok &&
          napi_create_buffer_copy(env, length, frame, &copy, &argv[1]) == napi_ok &&
-         napi_create_int32(env, pkttype, &argv[2]) == napi_ok;
+         napi_create_int32(env, pkttype, &argv[2]) == napi_ok && napi_get_boolean(env, answered, &argv[3]) == napi_ok;
   }
-  if (ok && napi_make_callback(env, s->async, global, callback, 3, argv, &result) == napi_pending_exception) {
+  if (ok && napi_make_callback(env, s->async, global, callback, 4, argv, &result) == napi_pending_exception) {
     napi_value exception;
     if (napi_get_and_clear_last_exception(env, &exception) == napi_ok) napi_fatal_exception(env, exception);
   }
@@ -127,9 +138,9 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
     int err = 0;
     socklen_t len = sizeof err;
     if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
-    deliver(s, err != 0 ? err : -status, NULL, 0, 0);
+    deliver(s, err != 0 ? err : -status, NULL, 0, 0, false);
     int restart = s->closing ? 0 : uv_poll_start(&s->poll, UV_READABLE, on_readable);
-    if (restart != 0) deliver(s, -restart, NULL, 0, 0);
+    if (restart != 0) deliver(s, -restart, NULL, 0, 0, false);
     return;
   }
   /* s->closing is re-checked after every delivery: the callback may have closed the socket. */
@@ -141,10 +152,14 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
       /* A socket error can also surface here instead of as EPOLLERR; same treatment. */
-      deliver(s, errno, NULL, 0, 0);
+      deliver(s, errno, NULL, 0, 0, false);
       return;
     }
-    deliver(s, 0, s->buffer, (size_t)n, from.sll_pkttype);
+    /* A failed send (ENOBUFS, ENETDOWN) is not reported here: answered stays false and the JS
+     * responder, which decides the same, sends the reply itself and counts the error if any. */
+    bool answered = airlb_arp_fast_path_reply(&s->arp_replies, s->buffer, (size_t)n, s->reply) &&
+                    send(s->fd, s->reply, sizeof s->reply, MSG_DONTWAIT) == (ssize_t)sizeof s->reply;
+    deliver(s, 0, s->buffer, (size_t)n, from.sll_pkttype, answered);
   }
 }
 
@@ -350,6 +365,26 @@ static napi_value packet_membership(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* packetSetArpReplies(handle, entries: Buffer, ownMacs: Buffer): replaces the ARP fast path's
+ * table (arp_fast_path.h has the layout); two empty Buffers turn it off. Takes effect for the next
+ * frame received: after it returns, no address missing from `entries` is answered natively. */
+static napi_value packet_set_arp_replies(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  void *entries, *own_macs;
+  size_t entries_len, own_macs_len;
+  packet_socket *s = argc == 3 ? open_socket(env, argv[0]) : NULL;
+  if (s == NULL || !airlb_get_buffer(env, argv[1], "entries", &entries, &entries_len) ||
+      !airlb_get_buffer(env, argv[2], "ownMacs", &own_macs, &own_macs_len)) {
+    return NULL;
+  }
+  int err = airlb_arp_fast_path_set(&s->arp_replies, entries, entries_len, own_macs, own_macs_len);
+  if (err == EINVAL) airlb_throw_type(env, "entries must be n x 10 octets (IPv4, MAC), ownMacs m x 6 octets");
+  else if (err != 0) airlb_throw_errno(env, err, "installing the ARP reply table", NULL);
+  return NULL;
+}
+
 /* packetClose(handle): idempotent. Frames still queued are dropped, and no callback runs after it. */
 static napi_value packet_close(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -369,6 +404,7 @@ napi_status airlb_init_packet_socket(napi_env env, napi_value exports) {
       {"packetOpen", NULL, packet_open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"packetSend", NULL, packet_send, NULL, NULL, NULL, napi_enumerable, NULL},
       {"packetMembership", NULL, packet_membership, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"packetSetArpReplies", NULL, packet_set_arp_replies, NULL, NULL, NULL, napi_enumerable, NULL},
       {"packetClose", NULL, packet_close, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

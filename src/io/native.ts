@@ -17,8 +17,11 @@ export interface NativePacketHandle {
   readonly ifindex: number;
 }
 
-/** Called for every received frame (error null) and for socket errors such as ENETDOWN (frame undefined). */
-export type NativeFrameCallback = (error: (Error & { code?: string }) | null, frame?: Buffer, packetType?: number) => void;
+/**
+ * Called for every received frame (error null) and for socket errors such as ENETDOWN (frame
+ * undefined). `answered` is true when the ARP fast path already sent the reply to this frame.
+ */
+export type NativeFrameCallback = (error: (Error & { code?: string }) | null, frame?: Buffer, packetType?: number, answered?: boolean) => void;
 
 export interface NativeAddon {
   /** Opens, filters (`filter` = packed struct sock_filter[]), binds and starts receiving. */
@@ -27,6 +30,12 @@ export interface NativeAddon {
   packetSend(handle: NativePacketHandle, frame: Buffer): number;
   /** Joins (add) or leaves a link-layer multicast group (PACKET_ADD/DROP_MEMBERSHIP). */
   packetMembership(handle: NativePacketHandle, mac: Buffer, add: boolean): void;
+  /**
+   * Replaces the ARP fast path's table (native/arp_fast_path.c): `entries` is n × 10 octets (IPv4
+   * address, reply MAC), `ownMacs` m × 6 octets whose requests are never answered. Empty buffers
+   * turn it off. Effective for the next received frame.
+   */
+  packetSetArpReplies(handle: NativePacketHandle, entries: Buffer, ownMacs: Buffer): void;
   /** Idempotent; no callback runs afterwards. */
   packetClose(handle: NativePacketHandle): void;
   /**

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { AirlbError } from '../errors.js';
+import { ipv4ToBytes } from '../proto/arp/ipv4.js';
 import { macFromBytes, macToBytes } from '../proto/ethernet/mac.js';
 import { nativeAddon, type NativePacketHandle } from './native.js';
 
@@ -16,6 +17,8 @@ import { nativeAddon, type NativePacketHandle } from './native.js';
  */
 export type PacketType = 'host' | 'broadcast' | 'multicast' | 'otherhost' | 'other';
 const PACKET_TYPES: readonly PacketType[] = ['host', 'broadcast', 'multicast', 'otherhost'];
+/** One fast-path table entry in the addon: IPv4 address (4 octets) then MAC (6). */
+const ARP_ENTRY_SIZE = 10;
 
 export interface PacketSocketOptions {
   readonly ifname: string;
@@ -31,7 +34,8 @@ export interface PacketSocketOptions {
 }
 
 export interface PacketSocketEvents {
-  frame: [frame: Buffer, packetType: PacketType];
+  /** `answered`: the ARP fast path (setArpReplies) already sent the reply to this frame. */
+  frame: [frame: Buffer, packetType: PacketType, answered: boolean];
   /** Receive errors, e.g. ENETDOWN when the interface goes down; the socket stays open. */
   error: [error: PacketSocketError];
 }
@@ -74,9 +78,9 @@ export class PacketSocket extends EventEmitter<PacketSocketEvents> {
     const addon = nativeAddon();
     this.ifname = options.ifname;
     try {
-      this.#handle = addon.packetOpen(options.ifname, options.ethertype, options.filter ?? null, options.promiscuous ?? false, (error, frame, packetType) => {
+      this.#handle = addon.packetOpen(options.ifname, options.ethertype, options.filter ?? null, options.promiscuous ?? false, (error, frame, packetType, answered) => {
         if (error !== null) this.emit('error', new PacketSocketError('packet-socket', error.code ?? 'EIO', `${this.ifname}: ${error.message}`, error));
-        else if (frame !== undefined) this.emit('frame', frame, PACKET_TYPES[packetType ?? -1] ?? 'other');
+        else if (frame !== undefined) this.emit('frame', frame, PACKET_TYPES[packetType ?? -1] ?? 'other', answered === true);
       });
     } catch (err) {
       throw translate(err, options.ifname);
@@ -101,6 +105,26 @@ export class PacketSocket extends EventEmitter<PacketSocketEvents> {
 
   dropMembership(mac: string): void {
     this.#call((addon, handle) => addon.packetMembership(handle, macToBytes(mac), false));
+  }
+
+  /**
+   * Installs the ARP fast path's table, replacing the previous one: from the next received frame
+   * on, an ARP request (RFC 826, op 1) whose target is a key of `replies` is answered in the addon
+   * from that MAC before the frame is emitted (with answered = true) — unless its sender IP equals
+   * its target IP (an RFC 5227 §3 announcement) or its sender MAC is one of `ownMacs`. These are
+   * the rules of decideArp (src/domain/l2/responder-policy.ts); the caller decides what goes in.
+   * An empty map turns the fast path off. Only meaningful on a socket bound to EtherType.arp.
+   */
+  setArpReplies(replies: ReadonlyMap<string, string>, ownMacs: Iterable<string>): void {
+    const entries = Buffer.alloc(replies.size * ARP_ENTRY_SIZE);
+    let offset = 0;
+    for (const [ip, mac] of replies) {
+      ipv4ToBytes(ip).copy(entries, offset);
+      macToBytes(mac).copy(entries, offset + 4);
+      offset += ARP_ENTRY_SIZE;
+    }
+    const macs = Buffer.concat([...ownMacs].map((m) => macToBytes(m)));
+    this.#call((addon, handle) => addon.packetSetArpReplies(handle, entries, macs));
   }
 
   /** Stops receiving (queued frames are dropped, no 'frame' event follows) and releases the socket. Idempotent. */

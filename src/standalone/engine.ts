@@ -54,12 +54,21 @@ export interface LinkPort {
   setPromiscuous(on: boolean): void;
   /** The multicast MACs to be a member of (PACKET_MR_MULTICAST); replaces the previous set. */
   setMulticast(macs: readonly string[]): void;
+  /**
+   * The ARP fast path, where the link has one (src/io/packet-socket.ts setArpReplies): answer ARP
+   * requests for these IPv4 VIPs (→ reply MAC) before the frame reaches the engine, never those
+   * from `ownMacs`; replaces the previous table. Frames it answered arrive with answered = true.
+   */
+  setArpReplies?(replies: ReadonlyMap<string, string>, ownMacs: ReadonlySet<string>): void;
   close(): void;
 }
 
 export interface LinkLayer {
-  /** Opens a socket on the interface delivering every received ARP and ICMPv6 frame to `onFrame`. */
-  open(ifname: string, onFrame: (frame: Buffer) => void): LinkPort;
+  /**
+   * Opens a socket on the interface delivering every received ARP and ICMPv6 frame to `onFrame`;
+   * `answered` is true when the link's ARP fast path already sent the reply.
+   */
+  open(ifname: string, onFrame: (frame: Buffer, answered?: boolean) => void): LinkPort;
 }
 
 export interface EngineOptions {
@@ -141,6 +150,8 @@ interface Port {
   promiscuous: boolean;
   promiscuousReason: PromiscuousReason;
   multicast: string;
+  /** The ARP fast-path table installed (IPv4 VIP → MAC); null once installing failed. */
+  arpReplies: Map<string, string> | null;
 }
 
 const RECENT_CONFLICTS = 20;
@@ -283,6 +294,7 @@ export class StandaloneEngine {
     this.closeUnusedPorts();
     this.applyMemberships();
     this.ctx = null;
+    for (const port of this.ports.values()) this.installArpReplies(port, this.arpRepliesFor(port));
     this.onChange();
   }
 
@@ -296,8 +308,8 @@ export class StandaloneEngine {
       if (existing !== undefined && existing.ifindex === facts.ifindex && existing.mac === facts.mac) continue;
       if (existing !== undefined) this.closePort(name, existing);
       try {
-        const link = this.link.open(name, (frame) => this.receive(name, frame));
-        this.ports.set(name, { ifindex: facts.ifindex, mac: facts.mac, link, promiscuous: false, promiscuousReason: 'not-announcing', multicast: '' });
+        const link = this.link.open(name, (frame, answered) => this.receive(name, frame, answered === true));
+        this.ports.set(name, { ifindex: facts.ifindex, mac: facts.mac, link, promiscuous: false, promiscuousReason: 'not-announcing', multicast: '', arpReplies: new Map() });
         this.log.info('interface opened', { ifname: name, mac: facts.mac });
       } catch (err) {
         this.log.error('cannot open a packet socket; VIPs are not announced on this interface', { ifname: name, error: describeError(err) });
@@ -332,6 +344,7 @@ export class StandaloneEngine {
           if (ifnames.length === 0) this.answering.delete(v);
           else this.answering.set(v, [...ifnames]);
           this.ctx = null;
+          this.updateArpReplies(v, ifnames);
           this.log.info(ifnames.length === 0 ? 'vip not answered' : 'vip answered', { vip: v, interfaces: ifnames.join(','), why });
           this.onChange();
         },
@@ -407,6 +420,49 @@ export class StandaloneEngine {
     }
   }
 
+  // ------------------------------------------------------------------ ARP fast path
+
+  /**
+   * What decideArp answers on `port`'s interface: the IPv4 VIPs claimed there, each with the
+   * interface's MAC (the same facts context() gives decideArp).
+   */
+  private arpRepliesFor(port: Port): Map<string, string> {
+    const replies = new Map<string, string>();
+    for (const [vip, names] of this.answering) {
+      for (const name of names) if (!vip.includes(':') && this.ports.get(name) === port) replies.set(vip, port.mac);
+    }
+    return replies;
+  }
+
+  /** One VIP's claim or release: applied to every port's table at once (a release must stop the answers now). */
+  private updateArpReplies(vip: string, ifnames: readonly string[]): void {
+    if (vip.includes(':')) return;
+    for (const [name, port] of this.ports) {
+      if (port.arpReplies === null || ifnames.includes(name) === port.arpReplies.has(vip)) continue;
+      if (ifnames.includes(name)) port.arpReplies.set(vip, port.mac);
+      else port.arpReplies.delete(vip);
+      this.installArpReplies(port, port.arpReplies);
+    }
+  }
+
+  /**
+   * Installs a port's fast-path table with the node's own MACs (decideArp ignores requests from
+   * them). Where it cannot be installed the fast path is turned off — which cannot fail — and the
+   * engine answers on that interface itself.
+   */
+  private installArpReplies(port: Port, replies: Map<string, string>): void {
+    if (port.arpReplies === null || port.link.setArpReplies === undefined) return;
+    const ownMacs = new Set(this.classified.map((c) => c.facts.mac).filter((mac) => MAC_TEXT.test(mac)));
+    try {
+      port.link.setArpReplies(replies, ownMacs);
+      port.arpReplies = replies;
+    } catch (err) {
+      this.log.error('cannot install the ARP fast path; answering from the engine', { mac: port.mac, error: describeError(err) });
+      port.link.setArpReplies(new Map(), new Set());
+      port.arpReplies = null;
+    }
+  }
+
   // ------------------------------------------------------------------ sending
 
   private send(ifname: string, frames: readonly Buffer[], kind: keyof typeof this.sent): void {
@@ -479,7 +535,8 @@ export class StandaloneEngine {
     this.vips.get(conflict.vip)?.announcer?.observeConflict(conflict);
   }
 
-  private receive(ifname: string, frame: Buffer): void {
+  /** `answered`: the link's ARP fast path already sent the reply decideArp asks for. */
+  private receive(ifname: string, frame: Buffer, answered: boolean): void {
     if (this.closed) return;
     this.onCounters();
     let received: ReturnType<typeof decodeNeighborFrame>;
@@ -497,7 +554,8 @@ export class StandaloneEngine {
         const arp = received.arp;
         this.observe(arpConflict(arp, this.phases(arp.senderIp, arp.targetIp), ctx.ownMacs));
         const decision = countReason(this.arpCounts, decideArp(arp, this.context()));
-        if (decision.action === 'answer') this.send(ifname, [arpReply(decision.mac, arp)], 'reply');
+        if (answered) this.sent.reply += 1;
+        else if (decision.action === 'answer') this.send(ifname, [arpReply(decision.mac, arp)], 'reply');
         return;
       }
       case 'ns': {

@@ -11,7 +11,9 @@ import type { LinkLayer, LinkPort } from './engine.js';
  * process only wakes for the frames it may answer. Promiscuous mode is held by a third socket
  * bound to no EtherType — it receives nothing and exists only for its PACKET_MR_PROMISC
  * membership — so turning it on or off never reopens, and never loses frames on, the sockets that
- * answer. Closing a socket drops its memberships in the kernel, crash included.
+ * answer. Closing a socket drops its memberships in the kernel, crash included. The ARP socket
+ * carries the engine's fast-path table (setArpReplies), so claimed IPv4 VIPs are answered in the
+ * addon's receive callback.
  */
 
 /** EtherType 0 binds to no protocol: the socket receives nothing (packet(7)). */
@@ -25,7 +27,7 @@ class PacketLinkPort implements LinkPort {
 
   constructor(
     private readonly ifname: string,
-    onFrame: (frame: Buffer) => void,
+    onFrame: (frame: Buffer, answered: boolean) => void,
     private readonly onError: (ifname: string, err: PacketSocketError) => void,
   ) {
     this.arp = this.watch(openPacketSocket({ ifname, ethertype: EtherType.arp, filter: arpFilter() }), onFrame);
@@ -51,6 +53,11 @@ class PacketLinkPort implements LinkPort {
     }
   }
 
+  /** Only ARP has a fast path: NDP replies still come from the engine. */
+  setArpReplies(replies: ReadonlyMap<string, string>, ownMacs: ReadonlySet<string>): void {
+    this.arp.setArpReplies(replies, ownMacs);
+  }
+
   setMulticast(macs: readonly string[]): void {
     const next = new Set(macs);
     for (const mac of next) if (!this.groups.has(mac)) this.nd.addMembership(mac);
@@ -65,8 +72,8 @@ class PacketLinkPort implements LinkPort {
     this.nd.close();
   }
 
-  private watch(socket: PacketSocket, onFrame: (frame: Buffer) => void): PacketSocket {
-    socket.on('frame', (frame) => onFrame(frame));
+  private watch(socket: PacketSocket, onFrame: (frame: Buffer, answered: boolean) => void): PacketSocket {
+    socket.on('frame', (frame, _packetType, answered) => onFrame(frame, answered));
     // Receive errors (ENETDOWN while the link is down) leave the socket usable; report, never throw.
     socket.on('error', (err) => this.onError(this.ifname, err));
     return socket;

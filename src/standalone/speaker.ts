@@ -7,6 +7,8 @@ import { readConfigSources } from '../io/config-files.js';
 import { watchInterfaces, type InterfaceWatcher } from '../io/interfaces.js';
 import type { Logger } from '../io/logger.js';
 import { systemClock } from '../io/system-clock.js';
+import { StandaloneBgp, type StandaloneBgpStatus } from './bgp.js';
+import { planStandaloneBgp, type StandaloneBgpPlan } from './bgp-plan.js';
 import { desiredState, type DesiredState } from './desired.js';
 import { StandaloneEngine, type EngineStatus, type LinkLayer } from './engine.js';
 import { watchForReload, type ReloadCause, type ReloadWatch, type SignalSource } from './reload.js';
@@ -37,6 +39,8 @@ export interface SpeakerOptions {
   readonly reloadDebounceMs?: number;
   /** Where SIGHUP comes from (default process). */
   readonly signals?: SignalSource;
+  /** Where BGP accepts the peers' connections (default [::]:179); null: connect out only. */
+  readonly bgpListen?: { readonly address: string; readonly port: number } | null;
 }
 
 /** What --status-file holds. */
@@ -56,6 +60,8 @@ export interface SpeakerStatus extends EngineStatus {
   readonly allocations: DesiredState['allocations'];
   /** VIPs of the configuration announced by other nodes, or by nobody, and why. */
   readonly elsewhere: DesiredState['elsewhere'];
+  /** BGP sessions and the routes this node announces (docs/standalone.md, BGP mode). */
+  readonly bgp: StandaloneBgpStatus;
 }
 
 /** The configuration was rejected: `issues` are formatted `FILE:LINE: Kind/name: path: message`. */
@@ -73,6 +79,7 @@ export class StandaloneSpeaker {
   private readonly o: SpeakerOptions;
   private readonly log: Logger;
   private readonly engine: StandaloneEngine;
+  private readonly bgp: StandaloneBgp;
   private readonly memo = new HashOrderMemo();
   private readonly status: StatusWriter | null;
   private current: DesiredState | null = null;
@@ -103,6 +110,12 @@ export class StandaloneSpeaker {
       wifiPromiscuous: options.wifiPromiscuous,
       onChange: () => this.status?.changed(),
       onCounters: () => this.status?.countersChanged(),
+    });
+    this.bgp = new StandaloneBgp({
+      node: options.node,
+      logger: this.log,
+      onChange: () => this.status?.changed(),
+      ...(options.bgpListen === undefined ? {} : { listen: options.bgpListen }),
     });
   }
 
@@ -169,6 +182,7 @@ export class StandaloneSpeaker {
     this.interfaceWatch?.close();
     this.engine.close();
     if (this.loading !== null) await this.loading;
+    await this.bgp.stop();
     await this.status?.flush();
   }
 
@@ -188,6 +202,7 @@ export class StandaloneSpeaker {
       ...engine,
       allocations: this.current?.allocations ?? [],
       elsewhere: this.current?.elsewhere ?? [],
+      bgp: this.bgp.status(),
     };
   }
 
@@ -196,9 +211,14 @@ export class StandaloneSpeaker {
     const parsed = loadConfig(sources);
     if (parsed.issues.length > 0) throw new ConfigRejectedError(parsed.issues.map(formatIssue));
     let desired: DesiredState;
+    let bgp: StandaloneBgpPlan;
     try {
       desired = desiredState({ config: parsed.config, node: this.o.node, previous: this.previous, memo: this.memo });
+      const planned = planStandaloneBgp({ config: parsed.config, node: this.o.node, allocations: desired.allocations });
+      if (planned.issues.length > 0) throw new ConfigRejectedError(planned.issues.map(formatIssue));
+      bgp = planned.plan;
     } catch (err) {
+      if (err instanceof ConfigRejectedError) throw err;
       throw new ConfigRejectedError([describeError(err)]);
     }
     if (!this.running) return;
@@ -211,6 +231,7 @@ export class StandaloneSpeaker {
     this.logLoad(desired, sources.length);
     await this.persist(desired);
     this.engine.setDesired(desired.announce);
+    await this.bgp.apply(bgp);
     this.status?.changed();
   }
 

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import { arpReply } from '../../src/standalone/frames.js';
 import { requireNetworkPrivileges } from '../support/root.js';
 
 /**
@@ -184,6 +185,63 @@ describe('packet socket on a veth pair between two namespaces', () => {
     assert.equal(promiscuity(), 0, 'close() must release promiscuous mode while the process lives on');
     holder.child.stdin.end();
     assert.equal(await holder.exit(), 0);
+  });
+
+  it('answers from the ARP fast path exactly the requests its table covers, with the bytes the engine would send, and stops the moment the table is emptied', async () => {
+    const responder = new Fixture(RESP_NS, 'arp-fast-path.ts', [RESP_IF]);
+    const { mac } = JSON.parse(await responder.waitFor(event('ready'), 'the responder')) as { mac: string };
+    const asker = new Fixture(CLIENT_NS, 'arp-asker.ts', [CLIENT_IF]);
+    let acks = 0;
+    const command = async (line: string): Promise<void> => {
+      responder.child.stdin.write(`${line}\n`);
+      const want = ++acks;
+      await responder.waitFor(() => responder.lines.filter(event('ok')).length >= want, `ack of ${line}`);
+    };
+    let asked = 0;
+    const ask = async (senderMac: string, senderIp: string, targetIp: string): Promise<Buffer | null> => {
+      asker.child.stdin.write(`${senderMac} ${senderIp} ${targetIp}\n`);
+      const n = asked++;
+      await asker.waitFor(() => asker.lines.length > n, `the answer to request ${n}`);
+      const { reply } = JSON.parse(asker.lines[n]!) as { reply: string | null };
+      return reply === null ? null : Buffer.from(reply, 'hex');
+    };
+    const OWN = '02:a1:b0:00:00:01';
+    const CLIENT = '02:a1:c0:00:00:01';
+    await command(`table ${mac} ${OWN} ${VIP4} 10.77.0.210`);
+
+    // RFC 826 reply to the asker, byte for byte what src/standalone/frames.ts arpReply builds.
+    const facts = (senderIp: string, targetIp: string) => ({ op: 1, senderMac: CLIENT, senderIp, targetIp, ifname: RESP_IF });
+    assert.deepEqual(await ask(CLIENT, '10.77.0.1', VIP4), arpReply(mac, facts('10.77.0.1', VIP4)));
+    assert.deepEqual(await ask(CLIENT, '10.77.0.1', '10.77.0.210'), arpReply(mac, facts('10.77.0.1', '10.77.0.210')));
+    // An RFC 5227 probe for a covered address is defended like any request.
+    assert.deepEqual(await ask(CLIENT, '0.0.0.0', VIP4), arpReply(mac, facts('0.0.0.0', VIP4)));
+    // Not in the table, an announcement (sender IP = target IP), and a request from one of our own MACs.
+    assert.equal(await ask(CLIENT, '10.77.0.1', '10.77.0.205'), null);
+    assert.equal(await ask(CLIENT, VIP4, VIP4), null);
+    assert.equal(await ask(OWN, '10.77.0.1', VIP4), null);
+
+    // Release: once the table is replaced, the very next request goes unanswered.
+    await command('off');
+    assert.equal(await ask(CLIENT, '10.77.0.1', VIP4), null);
+
+    // Every request still reached JS, flagged with whether the fast path answered it.
+    const frames = responder.lines.filter(event('frame')).map((l) => JSON.parse(l) as { senderIp: string; targetIp: string; answered: boolean });
+    assert.deepEqual(
+      frames.map((f) => `${f.senderIp}>${f.targetIp}:${f.answered}`),
+      [
+        `10.77.0.1>${VIP4}:true`,
+        '10.77.0.1>10.77.0.210:true',
+        `0.0.0.0>${VIP4}:true`,
+        '10.77.0.1>10.77.0.205:false',
+        `${VIP4}>${VIP4}:false`,
+        `10.77.0.1>${VIP4}:false`,
+        `10.77.0.1>${VIP4}:false`,
+      ],
+    );
+    asker.child.stdin.end();
+    responder.child.stdin.end();
+    assert.equal(await asker.exit(), 0);
+    assert.equal(await responder.exit(), 0);
   });
 
   it('closes with frames pending without crashing, delivering nothing after close, and leaks no fd', async () => {

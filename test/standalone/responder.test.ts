@@ -154,6 +154,25 @@ for i in range(2000):
   assert.equal(await ndiscMac(VIP6), node.mac, 'IPv6 still answers');
 });
 
+test('with the ARP fast path each request gets exactly one reply and is counted once, and a VIP removed by reload stops answering at once', async () => {
+  // The status file is rewritten at least once a second: after 1.5 s it holds the counts of every
+  // earlier request, so the differences below belong to this test's requests alone.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  const before = (await speaker.status())!.counters;
+  // One reply per request: the addon's fast path answers and the engine, told so, does not send again.
+  assert.deepEqual(await arpingMacs(VIP4), [node.mac, node.mac, node.mac]);
+  const counted = await statusWhere('three more owner decisions', (s) => s.counters.arp['owner']! - before.arp['owner']! >= 3);
+  assert.equal(counted.counters.arp['owner']! - before.arp['owner']!, 3);
+  assert.equal(counted.counters.sent['reply']! - before.sent['reply']!, 3, 'each reply counted once as sent');
+
+  // 10.213.0.201 (Service api, added by the reload test) leaves the configuration: released, not answered.
+  assert.deepEqual([...new Set(await arpingMacs('10.213.0.201'))], [node.mac]);
+  await writeFile(join(configDir, 'lan.yaml'), standaloneConfig({ pool, services: [{ name: 'web', dual: true }] }));
+  await statusWhere('the api VIP released', (s) => !s.vips.some((v) => v.ip === '10.213.0.201'));
+  assert.deepEqual(await arpingMacs('10.213.0.201'), []);
+  assert.deepEqual([...new Set(await arpingMacs(VIP4))], [node.mac], 'the remaining VIP still answers');
+});
+
 test('after SIGTERM the speaker exits 0, nothing answers, and the state file keeps the allocations', async () => {
   assert.equal(await speaker.stop(), 0);
   assert.deepEqual(await arpingMacs(VIP4), []);

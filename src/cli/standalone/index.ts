@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { classifyInterface, withOverrides } from '../../domain/l2/interfaces.js';
+import { parseIp } from '../../domain/net/ip.js';
 import { UsageError } from '../../errors.js';
 import { classifierOverridesFromEnv } from '../../io/interfaces.js';
 import { createLogger, isLogFormat, isLogLevel } from '../../io/logger.js';
@@ -18,6 +19,13 @@ announcing node per VIP as MetalLB does (L2Advertisement nodeSelectors against t
 labels) and announces this node's VIPs on the interfaces the advertisements allow. Without Node
 objects this node announces every VIP. Needs CAP_NET_RAW (root, or a pod with hostNetwork).
 
+BGP mode: with BGPPeer and BGPAdvertisement manifests it also opens a session to every BGPPeer
+whose nodeSelectors select this node and announces the routes MetalLB would (every selected node
+announces every VIP: the router spreads traffic, ECMP); a reload withdraws what went away, SIGTERM
+closes the sessions with Cease. The router ID and next hops come from the Node's status.addresses
+(or the host's first address). The MD5 key must be in spec.password (passwordSecret is rejected:
+there are no Secrets here). 'airlb router-config' prints the router's side.
+
 Options:
   -f, --file PATH        a manifest file or a folder of *.yaml/*.yml/*.json (recursive);
                          repeatable; watched: a change reloads after 300 ms of quiet
@@ -31,6 +39,8 @@ Options:
                          forces interfaces to count as wired
   --no-wifi-promiscuous  do not hold promiscuous mode on WiFi interfaces (by default airlb does,
                          to turn off the Raspberry Pi firmware's ARP filter while it runs)
+  --bgp-listen ADDR:PORT where BGP accepts the peers' connections (default [::]:179); 'off'
+                         only connects out (when another BGP daemon owns port 179)
   --log-format F         json or text (default text), to stderr
   --log-level L          debug, info, warn or error (default info)
   -h, --help             this text
@@ -38,7 +48,8 @@ Options:
 Signals:
   SIGHUP                 reload the files now; an invalid configuration is rejected with its
                          problems logged and the running one stays
-  SIGTERM, SIGINT        stop answering, close sockets, write the final status, exit 0
+  SIGTERM, SIGINT        stop answering, close BGP sessions (Cease), close sockets, write the
+                         final status, exit 0
 
 Exit status: 0 after SIGTERM/SIGINT, 1 when the first configuration is invalid or unreadable
 or the process lacks CAP_NET_RAW, 2 for wrong usage.
@@ -51,10 +62,24 @@ const options = {
   'status-file': { type: 'string' },
   wireless: { type: 'string', multiple: true },
   'no-wifi-promiscuous': { type: 'boolean' },
+  'bgp-listen': { type: 'string' },
   'log-format': { type: 'string' },
   'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+/** `--bgp-listen`: "off", "[ADDR]:PORT" or "ADDR:PORT" (IPv4). */
+function parseBgpListen(text: string | undefined): { address: string; port: number } | null | undefined {
+  if (text === undefined) return undefined;
+  if (text === 'off') return null;
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([0-9.]+)):(\d{1,5})$/.exec(text);
+  const address = m?.[1] ?? m?.[2];
+  const port = Number(m?.[3]);
+  if (address === undefined || parseIp(address) === null || !(port >= 1 && port <= 65535)) {
+    throw new UsageError(`standalone: --bgp-listen must be 'off', ADDR:PORT or [IPV6]:PORT, not '${text}'`);
+  }
+  return { address, port };
+}
 
 /** Resolves on the first SIGTERM or SIGINT; a second one while stopping is ignored (cleanup runs once). */
 function terminated(): Promise<NodeJS.Signals> {
@@ -85,6 +110,7 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
   if (!isLogFormat(format)) throw new UsageError(`standalone: --log-format must be json or text, not '${format}'`);
   if (!isLogLevel(level)) throw new UsageError(`standalone: --log-level must be debug, info, warn or error, not '${level}'`);
   const node = values.node ?? hostname();
+  const bgpListen = parseBgpListen(values['bgp-listen']);
   if (node === '') throw new UsageError('standalone: --node must not be empty');
 
   const logger = createLogger({ format, level, write: (line) => io.stderr.write(line) }).child({ node });
@@ -107,6 +133,7 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
       link: packetLinkLayer((ifname, err) => logger.warn('packet socket error', { ifname, error: err.message, errno: err.errno })),
       classifier,
       wifiPromiscuous: values['no-wifi-promiscuous'] !== true,
+      ...(bgpListen === undefined ? {} : { bgpListen }),
     });
   } catch (err) {
     if (err instanceof ConfigRejectedError) {
@@ -126,7 +153,7 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
 
 export const standaloneCommand: Command = {
   name: 'standalone',
-  summary: 'announce VIPs over ARP/NDP from a folder of YAML (no Kubernetes)',
+  summary: 'announce VIPs over ARP/NDP or BGP from a folder of YAML (no Kubernetes)',
   help,
   run,
 };
