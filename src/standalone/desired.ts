@@ -3,7 +3,7 @@ import type { ConfigSet, Node } from '../domain/config/types.js';
 import { electL2 } from '../domain/election/elect.js';
 import type { HashOrderMemo } from '../domain/election/hash-order.js';
 import { assumedSpeakers } from '../domain/election/speakers.js';
-import type { ElectionReason, ServiceAssignment } from '../domain/election/types.js';
+import type { ElectionReason, ServiceAssignment, SpeakerFacts } from '../domain/election/types.js';
 
 /**
  * What standalone mode should be doing, computed from the configuration alone: every Service's
@@ -57,6 +57,11 @@ export interface DesiredInput {
   readonly previous: readonly PreviousAssignment[];
   /** Pass the same memo to every call: it caches MetalLB's hash order between reloads. */
   readonly memo?: HashOrderMemo;
+  /**
+   * Liveness and failed verifications from multi-node membership (src/io/node-membership.ts);
+   * without it every listed node is assumed alive.
+   */
+  readonly speakers?: readonly SpeakerFacts[];
 }
 
 /** The Node that stands for this host when the configuration lists none. */
@@ -71,9 +76,9 @@ export function assumedNode(name: string): Node {
 }
 
 /**
- * Allocates, then elects with every listed node assumed alive (standalone has no membership
- * protocol: each node runs the same election on the same files and reaches the same answer, as
- * MetalLB does). Endpoints are not tracked: a Service counts as served on every node.
+ * Allocates, then elects: each node runs the same election on the same files and reaches the same
+ * answer, as MetalLB does, with `speakers` from multi-node membership when it runs (BFD liveness,
+ * verification; docs/failover.md) and every listed node assumed alive otherwise. Endpoints are not tracked: a Service counts as served on every node.
  * Throws AirlbError when the pools are invalid (loadConfig reports that first).
  */
 export function desiredState(input: DesiredInput): DesiredState {
@@ -100,7 +105,7 @@ export function desiredState(input: DesiredInput): DesiredState {
       pools: config.pools,
       l2Advertisements: config.l2Advertisements,
       endpointSlices: [],
-      speakers: assumedSpeakers(nodes),
+      speakers: input.speakers ?? assumedSpeakers(nodes),
       endpointsTracked: false,
     },
     input.memo,

@@ -1,5 +1,10 @@
 import type { PreviousAssignment } from '../domain/allocator/plan.js';
 import { formatIssue, loadConfig } from '../domain/config/index.js';
+import type { ConfigSet } from '../domain/config/types.js';
+import type { SpeakerFacts } from '../domain/election/types.js';
+import { standaloneControlPlane } from '../domain/membership/view.js';
+import type { MembershipStatus } from '../io/membership-runtime.js';
+import { membershipSkip, startNodeMembership, type NodeMembership } from '../io/node-membership.js';
 import { HashOrderMemo } from '../domain/election/hash-order.js';
 import type { Classifier, InterfaceFacts } from '../domain/l2/interfaces.js';
 import { AirlbError, describeError } from '../errors.js';
@@ -62,6 +67,8 @@ export interface SpeakerStatus extends EngineStatus {
   readonly elsewhere: DesiredState['elsewhere'];
   /** BGP sessions and the routes this node announces (docs/standalone.md, BGP mode). */
   readonly bgp: StandaloneBgpStatus;
+  /** Multi-node membership (docs/failover.md); null with a single Node or none with an InternalIP. */
+  readonly membership: MembershipStatus | null;
 }
 
 /** The configuration was rejected: `issues` are formatted `FILE:LINE: Kind/name: path: message`. */
@@ -93,6 +100,9 @@ export class StandaloneSpeaker {
   private again: { cause: ReloadCause; detail: string } | null = null;
   private interfaceWatch: InterfaceWatcher | null = null;
   private reloadWatch: ReloadWatch | null = null;
+  private membership: NodeMembership | null = null;
+  /** The running configuration, elected again when membership changes. */
+  private config: ConfigSet | null = null;
 
   private constructor(options: SpeakerOptions) {
     this.o = options;
@@ -180,6 +190,8 @@ export class StandaloneSpeaker {
     this.running = false;
     this.reloadWatch?.close();
     this.interfaceWatch?.close();
+    // AdminDown first (RFC 5880 §6.8.16): the peers take the VIPs over without waiting to detect.
+    this.membership?.close();
     this.engine.close();
     if (this.loading !== null) await this.loading;
     await this.bgp.stop();
@@ -203,6 +215,7 @@ export class StandaloneSpeaker {
       allocations: this.current?.allocations ?? [],
       elsewhere: this.current?.elsewhere ?? [],
       bgp: this.bgp.status(),
+      membership: this.membership?.runtime.status() ?? null,
     };
   }
 
@@ -210,10 +223,11 @@ export class StandaloneSpeaker {
     const sources = await readConfigSources(this.o.paths);
     const parsed = loadConfig(sources);
     if (parsed.issues.length > 0) throw new ConfigRejectedError(parsed.issues.map(formatIssue));
+    await this.syncMembership(parsed.config);
     let desired: DesiredState;
     let bgp: StandaloneBgpPlan;
     try {
-      desired = desiredState({ config: parsed.config, node: this.o.node, previous: this.previous, memo: this.memo });
+      desired = desiredState({ config: parsed.config, node: this.o.node, previous: this.previous, memo: this.memo, ...this.speakers() });
       const planned = planStandaloneBgp({ config: parsed.config, node: this.o.node, allocations: desired.allocations });
       if (planned.issues.length > 0) throw new ConfigRejectedError(planned.issues.map(formatIssue));
       bgp = planned.plan;
@@ -230,9 +244,50 @@ export class StandaloneSpeaker {
     this.previous = desired.allocations.filter((e) => e.ips.length > 0).map((e) => ({ namespace: e.namespace, name: e.name, ips: e.ips }));
     this.logLoad(desired, sources.length);
     await this.persist(desired);
-    this.engine.setDesired(desired.announce);
+    this.config = parsed.config;
+    // Membership may have changed while persisting: elect again on what it says now.
+    this.apply(this.membership === null ? desired : this.elect(parsed.config));
     await this.bgp.apply(bgp);
+  }
+
+  private speakers(): { speakers?: SpeakerFacts[] } {
+    return this.membership === null ? {} : { speakers: this.membership.runtime.speakerFacts() };
+  }
+
+  private elect(config: ConfigSet): DesiredState {
+    return desiredState({ config, node: this.o.node, previous: this.previous, memo: this.memo, ...this.speakers() });
+  }
+
+  private apply(desired: DesiredState): void {
+    this.current = desired;
+    this.engine.setDesired(desired.announce);
+    this.membership?.runtime.setProbeTargets(desired.elsewhere.flatMap((e) => (e.node === null ? [] : [{ ip: e.ip, owner: e.node }])));
     this.status?.changed();
+  }
+
+  /** Starts multi-node membership when the Node objects call for it, or hands it the new Nodes. */
+  private async syncMembership(config: ConfigSet): Promise<void> {
+    if (this.membership !== null) return this.membership.runtime.setNodes(config.nodes);
+    const skip = membershipSkip(this.o.node, config);
+    if (skip === 'bgp-bfd-shares-port') this.log.warn('multi-node membership not started: a BGPPeer uses BFD on UDP 3784 of this address; every listed node is assumed alive', { node: this.o.node });
+    if (skip !== null) return;
+    this.membership = await startNodeMembership({
+      self: this.o.node,
+      nodes: config.nodes,
+      logger: this.log,
+      controlPlane: standaloneControlPlane,
+      onChange: () => this.reelect(),
+    });
+  }
+
+  /** A node came or went, or a verification failed: elect again; allocations do not move. */
+  private reelect(): void {
+    if (!this.running || this.membership === null || this.config === null) return;
+    try {
+      this.apply(this.elect(this.config));
+    } catch (err) {
+      this.log.error('election after a membership change failed; keeping the previous one', { error: describeError(err) });
+    }
   }
 
   private logLoad(desired: DesiredState, files: number): void {
