@@ -7,7 +7,8 @@
         "native/packet_socket.c",
         "native/arp_fast_path.c",
         "native/md5_tcp.c",
-        "native/sockopts.c"
+        "native/sockopts.c",
+        "native/arp_ebpf.c"
       ],
       "cflags_c": ["-std=gnu11", "-Wall", "-Wextra"],
       "conditions": [

@@ -8,15 +8,19 @@
 // previous one arrives — timestamping send and reply with process.hrtime. Chosen over `arping`,
 // which prints milliseconds with three decimals and adds a process start per run: the client's
 // own overhead (a send syscall and a poll wake-up) is the same for both responders and shows up
-// in both columns. The two targets alternate in blocks of 500 so drift in machine load hits
+// in every column. The targets alternate in blocks of 500 so drift in machine load hits
 // both alike; 200 warm-up requests per target are discarded. airlb answers ARP for a claimed VIP
 // from the addon's fast path (native/arp_fast_path.c) in the socket's poll callback; the kernel
 // answers inside the client's own send() (softirq), so its column has no process wake-up at all,
 // and on a VM the wake-up of an idle vCPU dominates airlb's median: run several times and compare
 // minRatio, which is the cost of the path itself.
+// Third target: the in-kernel responder (native/arp_ebpf.c, src/io/arp-offload.ts) attached by this
+// bench to the node's eth0 with a table of one address outside the speaker's pool, answered with
+// the node's MAC: the same eBPF program `--arp-offload kernel` would run, measured side by side.
 import { spawn } from 'node:child_process';
 import { cpus, release, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { KernelArpResponder } from '../src/io/arp-offload.js';
 import { arpFilter } from '../src/io/bpf.js';
 import { openPacketSocket } from '../src/io/packet-socket.js';
 import { arpRequest } from '../src/proto/arp/forms.js';
@@ -27,6 +31,8 @@ import { Segment, standaloneConfig } from '../test/standalone/netns.js';
 
 const VIP = '10.213.0.200';
 const KERNEL_IP = '10.213.0.150';
+/** Answered by the eBPF responder only: outside the speaker's pool, not on any interface. */
+const OFFLOAD_IP = '10.213.0.220';
 const BLOCK = 500;
 const WARMUP = 200;
 const TIMEOUT_MS = 1000;
@@ -104,30 +110,33 @@ async function main(count: number): Promise<void> {
   try {
     await seg.init();
     const c = await seg.add('client', 10);
-    await seg.add('n1', 11);
+    const n1 = await seg.add('n1', 11);
     // The kernel's own address for the comparison, on the same interface the VIP is answered on.
     await seg.exec('n1', ['ip', 'addr', 'add', `${KERNEL_IP}/24`, 'dev', 'eth0']);
     const dir = await seg.configDir('config', { 'lan.yaml': standaloneConfig({ pool: ['10.213.0.200-10.213.0.209'], services: [{ name: 'web' }] }) });
     const speaker = seg.speaker('n1', dir, ['--log-level', 'warn']);
     await speaker.waitVip(VIP);
+    const offload = await KernelArpResponder.open('eth0', { netns: n1.ns });
+    offload.setReplies(new Map([[OFFLOAD_IP, n1.mac]]));
     const self = fileURLToPath(import.meta.url);
-    const child = spawn('ip', ['netns', 'exec', c.ns, process.execPath, '--import', 'tsx', self, '--client', String(count), c.ipv4, VIP, KERNEL_IP], {
+    const child = spawn('ip', ['netns', 'exec', c.ns, process.execPath, '--import', 'tsx', self, '--client', String(count), c.ipv4, VIP, KERNEL_IP, OFFLOAD_IP], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve)).finally(() => offload.close());
     if (code !== 0) throw new Error(`client exited with ${code}`);
     const result = JSON.parse(out) as ClientResult;
     await speaker.stop();
     const airlb = summary(result.samplesUs[VIP]!, result.lost[VIP]!);
     const kernel = summary(result.samplesUs[KERNEL_IP]!, result.lost[KERNEL_IP]!);
+    const ebpf = summary(result.samplesUs[OFFLOAD_IP]!, result.lost[OFFLOAD_IP]!);
     process.stdout.write(
       `${JSON.stringify({
         benchmark: 'arp-latency',
         method:
-          'Node packet-socket client in a client netns sends ARP requests back-to-back over a veth/bridge to the node netns; round trip from send to reply callback (process.hrtime), microseconds; airlb standalone answers the VIP, the kernel answers an address configured on the same eth0; targets alternate in blocks of 500 after 200 warm-up requests each; airlb replies come from the ARP fast path in the addon',
-        inputs: { requestsPerTarget: count, vip: VIP, kernelAddress: KERNEL_IP, speaker: 'node --import tsx src/cli/main.ts standalone' },
+          'Node packet-socket client in a client netns sends ARP requests back-to-back over a veth/bridge to the node netns; round trip from send to reply callback (process.hrtime), microseconds; airlb standalone answers the VIP, the kernel answers an address configured on the same eth0; targets alternate in blocks of 500 after 200 warm-up requests each; airlb replies come from the ARP fast path in the addon; a third target is answered by the eBPF tc-ingress responder (kernelOffload*)',
+        inputs: { requestsPerTarget: count, vip: VIP, kernelAddress: KERNEL_IP, offloadAddress: OFFLOAD_IP, speaker: 'node --import tsx src/cli/main.ts standalone' },
         result: {
           airlbUs: airlb,
           kernelUs: kernel,
@@ -135,6 +144,10 @@ async function main(count: number): Promise<void> {
           p99Ratio: Math.round((airlb.p99 / kernel.p99) * 100) / 100,
           // The fastest round trips: the cost of the path itself, without the scheduler's wake-up delays.
           minRatio: Math.round((airlb.min / kernel.min) * 100) / 100,
+          // The in-kernel (eBPF, tc ingress) responder against the kernel's own answer.
+          kernelOffloadUs: ebpf,
+          kernelOffloadMedianRatio: Math.round((ebpf.median / kernel.median) * 100) / 100,
+          kernelOffloadMinRatio: Math.round((ebpf.min / kernel.min) * 100) / 100,
           target: 'medianRatio <= 1.5',
         },
         machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, kernel: release() },

@@ -2,6 +2,7 @@
  * Entry point of airlb_native.node: argument/error helpers and module registration. Each feature
  * lives in its own file (packet_socket.c, md5_tcp.c, sockopts.c) and exports its own functions.
  */
+#include "arp_ebpf.h"
 #include "common.h"
 
 #include <errno.h>
@@ -132,7 +133,7 @@ bool airlb_get_buffer(napi_env env, napi_value v, const char *name, void **data,
 
 static napi_value init(napi_env env, napi_value exports) {
   if (airlb_init_packet_socket(env, exports) != napi_ok || airlb_init_md5_tcp(env, exports) != napi_ok ||
-      airlb_init_sockopts(env, exports) != napi_ok) {
+      airlb_init_sockopts(env, exports) != napi_ok || airlb_init_arp_ebpf(env, exports) != napi_ok) {
     airlb_rethrow(env);
     return NULL;
   }

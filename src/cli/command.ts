@@ -12,8 +12,6 @@ export interface CommandIo {
 
 export interface Command {
   readonly name: string;
-  /** One line for `airlb --help`. */
-  readonly summary: string;
   /** The full text printed by `airlb NAME --help`. */
   readonly help: string;
   run(args: readonly string[], io: CommandIo): Promise<number>;

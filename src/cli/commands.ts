@@ -15,7 +15,7 @@ export interface CommandEntry {
 export const commands: readonly CommandEntry[] = [
   { name: 'validate', summary: 'check MetalLB config and Kubernetes objects, reporting FILE:LINE for every problem', load: async () => (await import('./validate/index.js')).validateCommand },
   { name: 'plan', summary: 'allocate addresses and elect announcing nodes for a set of manifests (offline)', load: async () => (await import('./plan/index.js')).planCommand },
-  { name: 'standalone', summary: 'announce VIPs over ARP/NDP from a folder of YAML (no Kubernetes)', load: async () => (await import('./standalone/index.js')).standaloneCommand },
+  { name: 'standalone', summary: 'announce VIPs over ARP/NDP or BGP from a folder of YAML (no Kubernetes)', load: async () => (await import('./standalone/index.js')).standaloneCommand },
   { name: 'controller', summary: 'allocate Service addresses in a Kubernetes cluster (MetalLB controller)', load: async () => (await import('./controller/index.js')).controllerCommand },
   { name: 'speaker', summary: 'announce Service addresses over ARP/NDP in a Kubernetes cluster (MetalLB speaker)', load: async () => (await import('./speaker/index.js')).speakerCommand },
   { name: 'doctor', summary: 'diagnose why a VIP does not answer on a WiFi LAN, name the cause and the fix', load: async () => (await import('./doctor/index.js')).doctorCommand },

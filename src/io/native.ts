@@ -52,6 +52,18 @@ export interface NativeAddon {
   setMinTtl(fd: number, ttl: number): void;
   /** IP_TTL (and IPV6_UNICAST_HOPS on IPv6 sockets) for what the socket sends. */
   setTtl(fd: number, ttl: number): void;
+  /**
+   * In-kernel ARP responder (native/arp_ebpf.c): creates its maps, loads the tc program and pins it
+   * at `pinPath` (bpffs); returns [progFd, tableFd, counterFd].
+   */
+  arpEbpfLoad(pinPath: string): [number, number, number];
+  /** Answers ARP requests for `address` (4 octets, network order) with `mac` (6 octets). */
+  arpEbpfUpdate(tableFd: number, address: Buffer, mac: Buffer): void;
+  /** Stops answering for `address`; absent addresses are not an error. */
+  arpEbpfDelete(tableFd: number, address: Buffer): void;
+  /** Replies the program has sent, summed over CPUs. */
+  arpEbpfCount(counterFd: number): number;
+  arpEbpfClose(fd: number): void;
 }
 
 /** From src/io/ (tsx) and dist/io/ (compiled) alike, two levels up is the repository root. */

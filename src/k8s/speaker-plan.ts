@@ -3,6 +3,7 @@ import { readAddressEntry } from '../domain/config/index.js';
 import type { ConfigSet, IPAddressPool, Node, Service } from '../domain/config/types.js';
 import { electL2 } from '../domain/election/elect.js';
 import type { HashOrderMemo } from '../domain/election/hash-order.js';
+import { vipsAnnouncedBy } from '../domain/election/node-vips.js';
 import { assumedSpeakers } from '../domain/election/speakers.js';
 import type { L2Announcement, ServiceAssignment, SpeakerFacts } from '../domain/election/types.js';
 import { parseIp, rangeContains } from '../domain/net/ip.js';
@@ -86,28 +87,5 @@ export function speakerPlan(input: SpeakerPlanInput): SpeakerPlan {
     },
     input.memo,
   );
-  // Services sharing a VIP (allow-shared-ip) come from one pool: one announcement per address,
-  // on the union of their interfaces.
-  const byIp = new Map<string, { services: string[]; pool: string; allInterfaces: boolean; interfaces: Set<string> }>();
-  for (const a of elected) {
-    if (a.node !== input.node) continue;
-    const seen = byIp.get(a.ip);
-    if (seen === undefined) {
-      byIp.set(a.ip, { services: [a.service], pool: a.pool, allInterfaces: a.allInterfaces, interfaces: new Set(a.interfaces) });
-    } else {
-      seen.services.push(a.service);
-      seen.allInterfaces ||= a.allInterfaces;
-      for (const name of a.interfaces) seen.interfaces.add(name);
-    }
-  }
-  const announce = [...byIp]
-    .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
-    .map(([ip, v]) => ({
-      ip,
-      services: v.services.sort(),
-      pool: v.pool,
-      allInterfaces: v.allInterfaces,
-      interfaces: v.allInterfaces ? [] : [...v.interfaces].sort(),
-    }));
-  return { announce, elected };
+  return { announce: vipsAnnouncedBy(input.node, elected), elected };
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from '../io/logger.js';
+import { listenOn, type ListeningServer } from '../metrics/listen.js';
 import { reviewAdmission, type ConfigObject } from './admission.js';
 import { isJsonObject } from './json.js';
 
@@ -16,10 +16,7 @@ export interface WebhookServerOptions {
   readonly logger: Logger;
 }
 
-export interface WebhookServer {
-  readonly port: number;
-  close(): Promise<void>;
-}
+export type WebhookServer = ListeningServer;
 
 /** Serves POST /validate-metallb: an AdmissionReview in, the decision of reviewAdmission out. */
 export async function startWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
@@ -49,17 +46,5 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    if (options.host === '') server.listen(options.port, () => resolve());
-    else server.listen(options.port, options.host, () => resolve());
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listenOn(server, options.host, options.port);
 }

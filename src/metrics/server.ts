@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { listenOn, type ListeningServer } from './listen.js';
 
 /** What /healthz and /readyz answer: ok, or the reason it is not. */
 export interface Probe {
@@ -20,10 +20,7 @@ export interface MetricsServerOptions {
   readonly ready: () => Probe;
 }
 
-export interface MetricsServer {
-  readonly port: number;
-  close(): Promise<void>;
-}
+export type MetricsServer = ListeningServer;
 
 /**
  * One HTTP listener for Prometheus (/metrics, text exposition format 0.0.4) and the kubelet's
@@ -51,17 +48,5 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
     const p = probe();
     res.writeHead(p.ok ? 200 : 503, { 'content-type': 'text/plain' }).end(p.ok ? 'ok\n' : `${p.detail}\n`);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    if (options.host === '') server.listen(options.port, () => resolve());
-    else server.listen(options.port, options.host, () => resolve());
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listenOn(server, options.host, options.port);
 }

@@ -2,6 +2,7 @@ import { planAllocations, type PlanEntry, type PreviousAssignment } from '../dom
 import type { ConfigSet, Node } from '../domain/config/types.js';
 import { electL2 } from '../domain/election/elect.js';
 import type { HashOrderMemo } from '../domain/election/hash-order.js';
+import { vipsAnnouncedBy, type NodeVip } from '../domain/election/node-vips.js';
 import { assumedSpeakers } from '../domain/election/speakers.js';
 import type { ElectionReason, ServiceAssignment, SpeakerFacts } from '../domain/election/types.js';
 
@@ -15,16 +16,7 @@ import type { ElectionReason, ServiceAssignment, SpeakerFacts } from '../domain/
 export const HOSTNAME_LABEL = 'kubernetes.io/hostname';
 
 /** One VIP this node announces. */
-export interface DesiredVip {
-  /** Canonical text, as the allocator formats it. */
-  readonly ip: string;
-  /** "namespace/name" of every Service on the VIP (several when they share it). */
-  readonly services: readonly string[];
-  readonly pool: string;
-  /** MetalLB's IPAdvertisement shape: every eligible interface, or only `interfaces`. */
-  readonly allInterfaces: boolean;
-  readonly interfaces: readonly string[];
-}
+export type DesiredVip = NodeVip;
 
 /** A VIP some other node announces, or nobody, and why. */
 export interface ElsewhereVip {
@@ -110,32 +102,9 @@ export function desiredState(input: DesiredInput): DesiredState {
     },
     input.memo,
   );
-  // Services sharing a VIP (allow-shared-ip) come from one pool, so they have the same
-  // advertisements; the VIP is announced once, on the union of their interfaces to be safe.
-  const byIp = new Map<string, { services: string[]; pool: string; allInterfaces: boolean; interfaces: Set<string> }>();
-  const elsewhere: ElsewhereVip[] = [];
-  for (const a of plan) {
-    if (a.node !== input.node) {
-      elsewhere.push({ ip: a.ip, service: a.service, node: a.node, reason: a.reason });
-      continue;
-    }
-    const seen = byIp.get(a.ip);
-    if (seen === undefined) {
-      byIp.set(a.ip, { services: [a.service], pool: a.pool, allInterfaces: a.allInterfaces, interfaces: new Set(a.interfaces) });
-    } else {
-      seen.services.push(a.service);
-      seen.allInterfaces ||= a.allInterfaces;
-      for (const name of a.interfaces) seen.interfaces.add(name);
-    }
-  }
-  const announce: DesiredVip[] = [...byIp]
-    .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
-    .map(([ip, v]) => ({
-      ip,
-      services: v.services.sort(),
-      pool: v.pool,
-      allInterfaces: v.allInterfaces,
-      interfaces: v.allInterfaces ? [] : [...v.interfaces].sort(),
-    }));
+  const elsewhere: ElsewhereVip[] = plan
+    .filter((a) => a.node !== input.node)
+    .map((a) => ({ ip: a.ip, service: a.service, node: a.node, reason: a.reason }));
+  const announce: DesiredVip[] = vipsAnnouncedBy(input.node, plan);
   return { allocations, announce, elsewhere, node: listed ? 'listed' : config.nodes.length === 0 ? 'assumed' : 'missing' };
 }

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { AirlbError } from '../errors.js';
+import { KernelArpResponder } from '../io/arp-offload.js';
 import { arpFilter, neighborDiscoveryFilter } from '../io/bpf.js';
+import type { Logger } from '../io/logger.js';
 import { openPacketSocket, type PacketSocket, type PacketSocketError } from '../io/packet-socket.js';
 import { EtherType } from '../proto/ethernet/frame.js';
 import type { LinkLayer, LinkPort } from './engine.js';
@@ -13,22 +15,38 @@ import type { LinkLayer, LinkPort } from './engine.js';
  * membership — so turning it on or off never reopens, and never loses frames on, the sockets that
  * answer. Closing a socket drops its memberships in the kernel, crash included. The ARP socket
  * carries the engine's fast-path table (setArpReplies), so claimed IPv4 VIPs are answered in the
- * addon's receive callback.
+ * addon's receive callback. With ARP offload 'kernel' the same table also goes to the eBPF responder
+ * at tc ingress (src/io/arp-offload.ts), which answers before the ETH_P_ARP socket would see the
+ * request; the native table stays installed, so while the program loads — or where it cannot —
+ * the fast path answers as before and nothing is answered twice. The requests the program answers
+ * are seen by an observer socket bound to ETH_P_ALL (those get frames before tc ingress) and go to
+ * the engine as answered, so its counters and conflict checks see them as with the fast path.
  */
+
+/** Who answers ARP for claimed VIPs: the eBPF program when it loads (else the addon), or the addon. */
+export type ArpOffloadMode = 'kernel' | 'native';
 
 /** EtherType 0 binds to no protocol: the socket receives nothing (packet(7)). */
 const NO_PROTOCOL = 0;
+/** ETH_P_ALL (linux/if_ether.h): every frame, received ones before tc ingress. */
+const ALL_PROTOCOLS = 0x0003;
 
 class PacketLinkPort implements LinkPort {
   private readonly arp: PacketSocket;
   private readonly nd: PacketSocket;
   private holder: PacketSocket | null = null;
   private groups = new Set<string>();
+  private kernel: KernelArpResponder | null = null;
+  private observer: PacketSocket | null = null;
+  private replies: ReadonlyMap<string, string> = new Map();
+  private closed = false;
 
   constructor(
     private readonly ifname: string,
     onFrame: (frame: Buffer, answered: boolean) => void,
     private readonly onError: (ifname: string, err: PacketSocketError) => void,
+    offload: ArpOffloadMode,
+    private readonly log: Logger | undefined,
   ) {
     this.arp = this.watch(openPacketSocket({ ifname, ethertype: EtherType.arp, filter: arpFilter() }), onFrame);
     try {
@@ -37,6 +55,36 @@ class PacketLinkPort implements LinkPort {
       this.arp.close();
       throw err;
     }
+    if (offload === 'kernel') this.loadKernelResponder(onFrame);
+    else this.log?.info('ARP offload: native fast path', { ifname });
+  }
+
+  private loadKernelResponder(onFrame: (frame: Buffer, answered: boolean) => void): void {
+    KernelArpResponder.open(this.ifname).then(
+      (kernel) => {
+        if (this.closed) {
+          kernel.close();
+          return;
+        }
+        // Outgoing frames (our replies included) come back as 'other' on an ETH_P_ALL socket: skipped.
+        let observer: PacketSocket;
+        try {
+          observer = openPacketSocket({ ifname: this.ifname, ethertype: ALL_PROTOCOLS, filter: arpFilter() });
+        } catch (err) {
+          kernel.close();
+          throw err;
+        }
+        observer.on('frame', (frame, packetType) => {
+          if (packetType !== 'other' && kernel.answers(frame)) onFrame(frame, true);
+        });
+        observer.on('error', (err) => this.onError(this.ifname, err));
+        this.observer = observer;
+        this.kernel = kernel;
+        kernel.setReplies(this.replies);
+        this.log?.info('ARP offload: kernel (eBPF at tc ingress)', { ifname: this.ifname });
+      },
+      (err: Error) => this.log?.warn('ARP offload: kernel responder unavailable, using the native fast path', { ifname: this.ifname, error: err.message }),
+    ).catch((err: Error) => this.log?.error('ARP offload: kernel responder failed', { ifname: this.ifname, error: err.message }));
   }
 
   send(frame: Buffer): void {
@@ -56,6 +104,8 @@ class PacketLinkPort implements LinkPort {
   /** Only ARP has a fast path: NDP replies still come from the engine. */
   setArpReplies(replies: ReadonlyMap<string, string>, ownMacs: ReadonlySet<string>): void {
     this.arp.setArpReplies(replies, ownMacs);
+    this.replies = new Map(replies);
+    this.kernel?.setReplies(this.replies);
   }
 
   setMulticast(macs: readonly string[]): void {
@@ -66,6 +116,11 @@ class PacketLinkPort implements LinkPort {
   }
 
   close(): void {
+    this.closed = true;
+    this.kernel?.close();
+    this.kernel = null;
+    this.observer?.close();
+    this.observer = null;
     this.holder?.close();
     this.holder = null;
     this.arp.close();
@@ -80,9 +135,13 @@ class PacketLinkPort implements LinkPort {
   }
 }
 
-export function packetLinkLayer(onError: (ifname: string, err: PacketSocketError) => void): LinkLayer {
+/** Without `offload` the addon's fast path answers (mode 'native') and nothing about it is logged. */
+export function packetLinkLayer(
+  onError: (ifname: string, err: PacketSocketError) => void,
+  offload?: { readonly mode: ArpOffloadMode; readonly logger: Logger },
+): LinkLayer {
   return {
-    open: (ifname, onFrame) => new PacketLinkPort(ifname, onFrame, onError),
+    open: (ifname, onFrame) => new PacketLinkPort(ifname, onFrame, onError, offload?.mode ?? 'native', offload?.logger),
   };
 }
 

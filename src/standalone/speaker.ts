@@ -37,6 +37,11 @@ export interface SpeakerOptions {
   readonly link: LinkLayer;
   readonly classifier: Classifier;
   readonly wifiPromiscuous: boolean;
+  /**
+   * Probe the VIPs other nodes announce and move a VIP whose owner nobody hears (docs/failover.md).
+   * Off, airlb elects as MetalLB does: liveness only.
+   */
+  readonly verifyAnnouncements?: boolean;
   /** Probe jitter source (default Math.random). */
   readonly random?: () => number;
   /** The interface scan (default: /sys/class/net, every 2 s). */
@@ -261,7 +266,8 @@ export class StandaloneSpeaker {
   private apply(desired: DesiredState): void {
     this.current = desired;
     this.engine.setDesired(desired.announce);
-    this.membership?.runtime.setProbeTargets(desired.elsewhere.flatMap((e) => (e.node === null ? [] : [{ ip: e.ip, owner: e.node }])));
+    const verify = this.o.verifyAnnouncements !== false;
+    this.membership?.runtime.setProbeTargets(verify ? desired.elsewhere.flatMap((e) => (e.node === null ? [] : [{ ip: e.ip, owner: e.node }])) : []);
     this.status?.changed();
   }
 

@@ -4,6 +4,7 @@ import { arpAnnouncement, arpProbe, arpReplyTo, arpRequest, classifyArp, gratuit
 import { decodeArpFrame, encodeArpFrame } from '../../src/proto/arp/frame.js';
 import { ArpOp, decodeArp, encodeArp, type ArpPacket } from '../../src/proto/arp/packet.js';
 import { CodecError } from '../../src/proto/codec-error.js';
+import { assertTruncatedAtEveryOffset, reasonOf, xorshift32 } from '../support/codec.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/#[^\n]*/g, '').replace(/\s+/g, ''), 'hex');
 
@@ -40,27 +41,6 @@ const REQUEST_PACKET: ArpPacket = {
   targetMac: '00:00:00:00:00:00',
   targetIp: '192.168.1.200',
 };
-
-function reasonOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof CodecError, `expected CodecError, got ${String(err)}`);
-    return err.reason;
-  }
-  assert.fail('expected a CodecError');
-}
-
-/** xorshift32: a reproducible fuzz stream. */
-function rng(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x1_0000_0000;
-  };
-}
 
 describe('ARP codec (RFC 826)', () => {
   it('decodes every field of a request', () => {
@@ -103,8 +83,8 @@ describe('ARP codec (RFC 826)', () => {
   });
 
   it('reports truncation at every offset', () => {
-    for (let n = 0; n < REQUEST.length; n++) assert.equal(reasonOf(() => decodeArp(REQUEST.subarray(0, n))), 'truncated', `length ${n}`);
-    for (let n = 0; n < REPLY_FRAME.length; n++) assert.equal(reasonOf(() => decodeArpFrame(REPLY_FRAME.subarray(0, n))), 'truncated', `frame length ${n}`);
+    assertTruncatedAtEveryOffset(decodeArp, REQUEST);
+    assertTruncatedAtEveryOffset(decodeArpFrame, REPLY_FRAME, 'frame length');
   });
 
   it('builds an RFC 5227 probe with sender IP 0.0.0.0, broadcast, and classifies it', () => {
@@ -136,7 +116,7 @@ describe('ARP codec (RFC 826)', () => {
   });
 
   it('fails only with CodecError on random and mutated input', () => {
-    const next = rng(0x5eed_0826);
+    const next = xorshift32(0x5eed_0826);
     for (let i = 0; i < 20_000; i++) {
       const base = i % 2 === 0 ? REPLY_FRAME : Buffer.alloc(Math.floor(next() * 64));
       const input = Buffer.from(base);

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { CodecError } from '../../src/proto/codec-error.js';
 import { decodeEthernet, encodeEthernet, EtherType } from '../../src/proto/ethernet/frame.js';
 import { isMulticastMac, macFromBytes, macToBytes } from '../../src/proto/ethernet/mac.js';
+import { assertTruncatedAtEveryOffset, reasonOf, xorshift32 } from '../support/codec.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
@@ -20,16 +21,6 @@ const TAGGED = hex(`
   8100 a02a      # 802.1Q tag, VLAN 42
   0806 deadbeef
 `.replace(/#[^\n]*/g, ''));
-
-function reasonOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof CodecError, `expected CodecError, got ${String(err)}`);
-    return err.reason;
-  }
-  assert.fail('expected a CodecError');
-}
 
 describe('Ethernet II codec', () => {
   it('decodes destination, source, EtherType and payload of an untagged frame', () => {
@@ -65,7 +56,7 @@ describe('Ethernet II codec', () => {
   });
 
   it('reports truncation at every offset of a tagged header', () => {
-    for (let n = 0; n < 18; n++) assert.equal(reasonOf(() => decodeEthernet(TAGGED.subarray(0, n))), 'truncated', `length ${n}`);
+    assertTruncatedAtEveryOffset(decodeEthernet, TAGGED, 'length', 18);
     assert.equal(decodeEthernet(TAGGED.subarray(0, 18)).payload.length, 0);
   });
 
@@ -76,13 +67,7 @@ describe('Ethernet II codec', () => {
   });
 
   it('fails only with CodecError on random input', () => {
-    let x = 0x802_0001;
-    const next = (): number => {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      return (x >>> 0) / 0x1_0000_0000;
-    };
+    const next = xorshift32(0x802_0001);
     for (let i = 0; i < 20_000; i++) {
       // Mostly tag and type values, so the VLAN loop and the 802.3 check are hit often.
       const input = Buffer.alloc(Math.floor(next() * 30));

@@ -6,6 +6,7 @@ import { decodeNeighborFrame, encodeNeighborFrame } from '../../src/proto/ndp/fr
 import { decodeIpv6, encodeIpv6 } from '../../src/proto/ndp/ipv6-header.js';
 import { decodeNeighborMessage, encodeNeighborMessage, type NeighborAdvertisement, type NeighborSolicitation } from '../../src/proto/ndp/neighbor.js';
 import { multicastMacFor, solicitedNodeAddress } from '../../src/proto/ndp/solicited-node.js';
+import { assertTruncatedAtEveryOffset, reasonOf, xorshift32 } from '../support/codec.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/#[^\n]*/g, '').replace(/\s+/g, ''), 'hex');
 
@@ -57,16 +58,6 @@ const NA_MESSAGE: NeighborAdvertisement = {
   targetLinkAddr: '02:00:00:00:00:02',
 };
 
-function reasonOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof CodecError, `expected CodecError, got ${String(err)}`);
-    return err.reason;
-  }
-  assert.fail('expected a CodecError');
-}
-
 /** Rewrites octets and, unless told otherwise, fixes the checksum so only the intended check fails. */
 function mutate(packet: Buffer, offset: number, bytes: number[], fixChecksum = true): Buffer {
   const copy = Buffer.from(packet);
@@ -77,16 +68,6 @@ function mutate(packet: Buffer, offset: number, bytes: number[], fixChecksum = t
     payload.writeUInt16BE(icmpv6Checksum(header.source, header.destination, payload), 2);
   }
   return copy;
-}
-
-function rng(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x1_0000_0000;
-  };
 }
 
 describe('IPv6 Neighbor Discovery codec (RFC 4861)', () => {
@@ -168,7 +149,7 @@ describe('IPv6 Neighbor Discovery codec (RFC 4861)', () => {
   });
 
   it('reports truncation at every offset, and ignores padding after Payload Length', () => {
-    for (let n = 0; n < NS.length; n++) assert.equal(reasonOf(() => decodeNeighborMessage(NS.subarray(0, n))), 'truncated', `length ${n}`);
+    assertTruncatedAtEveryOffset(decodeNeighborMessage, NS);
     assert.deepEqual(decodeNeighborMessage(Buffer.concat([NS, Buffer.alloc(8, 0xaa)])), NS_MESSAGE);
     // A Payload Length too short for the fixed NS fields.
     assert.equal(reasonOf(() => decodeNeighborMessage(mutate(NS, 4, [0, 20], false))), 'truncated');
@@ -180,7 +161,7 @@ describe('IPv6 Neighbor Discovery codec (RFC 4861)', () => {
   });
 
   it('fails only with CodecError on random and mutated input', () => {
-    const next = rng(0x4861_0001);
+    const next = xorshift32(0x4861_0001);
     const seeds = [NS, NA, encodeNeighborFrame(NS_MESSAGE, '02:00:00:00:00:01')];
     for (let i = 0; i < 20_000; i++) {
       const base = seeds[i % 3]!;

@@ -124,7 +124,6 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
 
 export const arpPinCommand: Command = {
   name: 'arp-pin',
-  summary: 'pin VIPs in this machine\'s ARP table to their current owner, following failover',
   help,
   run,
 };

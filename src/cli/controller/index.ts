@@ -1,8 +1,6 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { collectDefaultMetrics, Registry } from 'prom-client';
 import { UsageError } from '../../errors.js';
-import { createLogger, isLogFormat, isLogLevel } from '../../io/logger.js';
 import { systemClock } from '../../io/system-clock.js';
 import { Controller } from '../../k8s/controller.js';
 import { EventRecorder } from '../../k8s/events.js';
@@ -10,9 +8,9 @@ import { loadKubeConfig } from '../../k8s/kubeconfig.js';
 import { OfficialTransport } from '../../k8s/official-transport.js';
 import { startWebhookServer } from '../../k8s/webhook-server.js';
 import { ControllerMetrics } from '../../metrics/controller-metrics.js';
-import { startMetricsServer } from '../../metrics/server.js';
 import { parseCommandArgs } from '../args.js';
 import { wantsHelp, type Command, type CommandIo } from '../command.js';
+import { daemonOptions, daemonSettings, processRegistry, serveMetrics } from './daemon.js';
 import { parseListenAddress } from './listen-address.js';
 import { terminated } from './signals.js';
 
@@ -44,16 +42,10 @@ Exit status: 0 after SIGTERM/SIGINT, 1 when it cannot start (kubeconfig, port), 
 `;
 
 const options = {
-  kubeconfig: { type: 'string' },
-  namespace: { type: 'string' },
-  'lb-class': { type: 'string' },
-  'metrics-bind': { type: 'string' },
+  ...daemonOptions,
   'webhook-bind': { type: 'string' },
   'webhook-cert': { type: 'string' },
   'webhook-key': { type: 'string' },
-  'log-format': { type: 'string' },
-  'log-level': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 async function run(args: readonly string[], io: CommandIo): Promise<number> {
@@ -62,22 +54,15 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
     return 0;
   }
   const { values } = parseCommandArgs('controller', args, options);
-  const format = values['log-format'] ?? 'text';
-  const level = values['log-level'] ?? 'info';
-  if (!isLogFormat(format)) throw new UsageError(`controller: --log-format must be json or text, not '${format}'`);
-  if (!isLogLevel(level)) throw new UsageError(`controller: --log-level must be debug, info, warn or error, not '${level}'`);
-  const listen = parseListenAddress('controller', '--metrics-bind', values['metrics-bind'] ?? ':7472');
-  const namespace = values.namespace ?? io.env['METALLB_NAMESPACE'] ?? 'metallb-system';
+  const { logger, listen, namespace } = daemonSettings('controller', values, io);
   const webhookFlags = [values['webhook-bind'], values['webhook-cert'], values['webhook-key']];
   if (webhookFlags.some((v) => v !== undefined) && webhookFlags.some((v) => v === undefined)) {
     throw new UsageError('controller: --webhook-bind, --webhook-cert and --webhook-key go together');
   }
   const webhookListen = values['webhook-bind'] === undefined ? null : parseListenAddress('controller', '--webhook-bind', values['webhook-bind']);
 
-  const logger = createLogger({ format, level, write: (line) => io.stderr.write(line) });
   const transport = new OfficialTransport(loadKubeConfig(values.kubeconfig === undefined ? null : resolve(io.cwd, values.kubeconfig), io.env));
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  const registry = processRegistry();
   const controller = new Controller({
     transport,
     clock: systemClock,
@@ -88,13 +73,7 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
     loadBalancerClass: values['lb-class'] ?? null,
   });
   const stop = terminated();
-  const metrics = await startMetricsServer({
-    host: listen.host,
-    port: listen.port,
-    registry,
-    healthy: () => ({ ok: true, detail: 'ok' }),
-    ready: () => controller.ready,
-  });
+  const metrics = await serveMetrics(listen, registry, () => controller.ready);
   const webhook =
     webhookListen === null
       ? null
@@ -118,7 +97,6 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
 
 export const controllerCommand: Command = {
   name: 'controller',
-  summary: 'allocate Service addresses in a Kubernetes cluster (MetalLB controller)',
   help,
   run,
 };

@@ -188,7 +188,6 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
 
 export const doctorCommand: Command = {
   name: 'doctor',
-  summary: 'diagnose why a VIP does not answer on a WiFi LAN, name the cause and the fix',
   help,
   run,
 };

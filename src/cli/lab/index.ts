@@ -209,7 +209,6 @@ const subcommands: Readonly<Record<string, (args: readonly string[], io: Command
 
 export const labCommand: Command = {
   name: 'lab',
-  summary: 'the home-lab emulator: router, WiFi AP, Pi nodes and clients in network namespaces',
   help,
   async run(args, io) {
     const [sub, ...rest] = args;

@@ -102,7 +102,6 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
 
 export const planCommand: Command = {
   name: 'plan',
-  summary: 'allocate addresses and elect announcing nodes for a set of manifests (offline)',
   help,
   run,
 };

@@ -59,7 +59,6 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
 
 export const routerConfigCommand: Command = {
   name: 'router-config',
-  summary: 'print the BIRD, FRR, GoBGP or OpenWrt side of the BGP sessions',
   help,
   run,
 };

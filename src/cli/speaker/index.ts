@@ -1,21 +1,18 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { collectDefaultMetrics, Registry } from 'prom-client';
 import { classifyInterface, withOverrides } from '../../domain/l2/interfaces.js';
 import { UsageError } from '../../errors.js';
 import { classifierOverridesFromEnv } from '../../io/interfaces.js';
-import { createLogger, isLogFormat, isLogLevel } from '../../io/logger.js';
 import { systemClock } from '../../io/system-clock.js';
 import { EventRecorder } from '../../k8s/events.js';
 import { loadConnection } from '../../k8s/connection.js';
 import { HttpTransport } from '../../k8s/http-transport.js';
 import { KubeSpeaker } from '../../k8s/speaker.js';
-import { startMetricsServer } from '../../metrics/server.js';
 import { registerSpeakerMetrics } from '../../metrics/speaker-metrics.js';
 import { packetLinkLayer } from '../../standalone/packet-link.js';
 import { parseCommandArgs } from '../args.js';
 import { wantsHelp, type Command, type CommandIo } from '../command.js';
-import { parseListenAddress } from '../controller/listen-address.js';
+import { daemonOptions, daemonSettings, processRegistry, serveMetrics } from '../controller/daemon.js';
 import { terminated } from '../controller/signals.js';
 
 const help = `Usage: airlb speaker [--kubeconfig FILE] [--node NAME] [options]
@@ -46,17 +43,11 @@ Exit status: 0 after SIGTERM/SIGINT, 1 when it cannot start (kubeconfig, port), 
 `;
 
 const options = {
-  kubeconfig: { type: 'string' },
+  ...daemonOptions,
   node: { type: 'string' },
-  namespace: { type: 'string' },
-  'lb-class': { type: 'string' },
-  'metrics-bind': { type: 'string' },
   wireless: { type: 'string', multiple: true },
   'no-wifi-promiscuous': { type: 'boolean' },
   'no-uplink-label': { type: 'boolean' },
-  'log-format': { type: 'string' },
-  'log-level': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 async function run(args: readonly string[], io: CommandIo): Promise<number> {
@@ -65,16 +56,10 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
     return 0;
   }
   const { values } = parseCommandArgs('speaker', args, options);
-  const format = values['log-format'] ?? 'text';
-  const level = values['log-level'] ?? 'info';
-  if (!isLogFormat(format)) throw new UsageError(`speaker: --log-format must be json or text, not '${format}'`);
-  if (!isLogLevel(level)) throw new UsageError(`speaker: --log-level must be debug, info, warn or error, not '${level}'`);
-  const listen = parseListenAddress('speaker', '--metrics-bind', values['metrics-bind'] ?? ':7472');
+  const { logger, listen, namespace } = daemonSettings('speaker', values, io);
   const node = values.node ?? io.env['NODE_NAME'] ?? hostname();
   if (node === '') throw new UsageError('speaker: --node must not be empty');
-  const namespace = values.namespace ?? io.env['METALLB_NAMESPACE'] ?? 'metallb-system';
 
-  const logger = createLogger({ format, level, write: (line) => io.stderr.write(line) });
   // Not the official client: it alone would add ≈80 MB of RSS on every node (docs/kubernetes.md).
   const transport = new HttpTransport(loadConnection(values.kubeconfig === undefined ? null : resolve(io.cwd, values.kubeconfig), io.env), systemClock);
   const fromEnv = classifierOverridesFromEnv(io.env as NodeJS.ProcessEnv);
@@ -82,8 +67,7 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
     wireless: [...(fromEnv.wireless ?? []), ...(values.wireless ?? [])],
     wired: fromEnv.wired ?? [],
   });
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  const registry = processRegistry();
   let takeover: () => void = () => undefined;
   const speaker = new KubeSpeaker({
     transport,
@@ -109,13 +93,7 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
   });
   takeover = () => takeovers.inc();
   const stop = terminated();
-  const metrics = await startMetricsServer({
-    host: listen.host,
-    port: listen.port,
-    registry,
-    healthy: () => ({ ok: true, detail: 'ok' }),
-    ready: () => speaker.ready,
-  });
+  const metrics = await serveMetrics(listen, registry, () => speaker.ready);
   speaker.start();
   logger.info('starting', { node, namespace, metricsPort: metrics.port, pid: process.pid });
   const signal = await stop;
@@ -127,7 +105,6 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
 
 export const speakerCommand: Command = {
   name: 'speaker',
-  summary: 'announce Service addresses over ARP/NDP in a Kubernetes cluster (MetalLB speaker)',
   help,
   run,
 };

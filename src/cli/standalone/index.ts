@@ -9,6 +9,7 @@ import { packetLinkLayer, requirePacketAccess } from '../../standalone/packet-li
 import { ConfigRejectedError, StandaloneSpeaker } from '../../standalone/speaker.js';
 import { parseCommandArgs } from '../args.js';
 import { wantsHelp, type Command, type CommandIo } from '../command.js';
+import { terminated } from '../controller/signals.js';
 
 const help = `Usage: airlb standalone -f PATH [-f PATH ...] [--node NAME] [options]
 
@@ -39,8 +40,15 @@ Options:
                          forces interfaces to count as wired
   --no-wifi-promiscuous  do not hold promiscuous mode on WiFi interfaces (by default airlb does,
                          to turn off the Raspberry Pi firmware's ARP filter while it runs)
+  --no-verify-announcements
+                         do not probe other nodes' VIPs nor move a VIP nobody hears (by default
+                         airlb does; without it the election is MetalLB's, liveness only)
   --bgp-listen ADDR:PORT where BGP accepts the peers' connections (default [::]:179); 'off'
                          only connects out (when another BGP daemon owns port 179)
+  --arp-offload M        who answers ARP for this node's VIPs: 'native' (default; the addon's fast
+                         path in the speaker) or 'kernel' (experimental: an eBPF program at tc
+                         ingress answers at kernel speed, falling back to 'native' where it does
+                         not load; its tc filter outlives a SIGKILLed speaker until the next start)
   --log-format F         json or text (default text), to stderr
   --log-level L          debug, info, warn or error (default info)
   -h, --help             this text
@@ -62,7 +70,9 @@ const options = {
   'status-file': { type: 'string' },
   wireless: { type: 'string', multiple: true },
   'no-wifi-promiscuous': { type: 'boolean' },
+  'no-verify-announcements': { type: 'boolean' },
   'bgp-listen': { type: 'string' },
+  'arp-offload': { type: 'string' },
   'log-format': { type: 'string' },
   'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -81,22 +91,6 @@ function parseBgpListen(text: string | undefined): { address: string; port: numb
   return { address, port };
 }
 
-/** Resolves on the first SIGTERM or SIGINT; a second one while stopping is ignored (cleanup runs once). */
-function terminated(): Promise<NodeJS.Signals> {
-  return new Promise((resolveSignal) => {
-    const on = (signal: NodeJS.Signals): void => {
-      process.off('SIGTERM', on);
-      process.off('SIGINT', on);
-      process.on('SIGTERM', ignore);
-      process.on('SIGINT', ignore);
-      resolveSignal(signal);
-    };
-    const ignore = (): void => undefined;
-    process.on('SIGTERM', on);
-    process.on('SIGINT', on);
-  });
-}
-
 async function run(args: readonly string[], io: CommandIo): Promise<number> {
   if (wantsHelp(args)) {
     io.stdout.write(help);
@@ -112,6 +106,10 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
   const node = values.node ?? hostname();
   const bgpListen = parseBgpListen(values['bgp-listen']);
   if (node === '') throw new UsageError('standalone: --node must not be empty');
+  // 'kernel' is opt-in until its program is attached through a TCX link that the kernel detaches
+  // when the process dies: a tc filter keeps answering after a crash, which would split the brain.
+  const arpOffload = values['arp-offload'] ?? 'native';
+  if (arpOffload !== 'kernel' && arpOffload !== 'native') throw new UsageError(`standalone: --arp-offload must be kernel or native, not '${arpOffload}'`);
 
   const logger = createLogger({ format, level, write: (line) => io.stderr.write(line) }).child({ node });
   const fromEnv = classifierOverridesFromEnv(io.env as NodeJS.ProcessEnv);
@@ -130,9 +128,10 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
       statePath: values.state === undefined ? null : resolve(io.cwd, values.state),
       statusPath: values['status-file'] === undefined ? null : resolve(io.cwd, values['status-file']),
       logger,
-      link: packetLinkLayer((ifname, err) => logger.warn('packet socket error', { ifname, error: err.message, errno: err.errno })),
+      link: packetLinkLayer((ifname, err) => logger.warn('packet socket error', { ifname, error: err.message, errno: err.errno }), { mode: arpOffload, logger }),
       classifier,
       wifiPromiscuous: values['no-wifi-promiscuous'] !== true,
+      verifyAnnouncements: values['no-verify-announcements'] !== true,
       ...(bgpListen === undefined ? {} : { bgpListen }),
     });
   } catch (err) {
@@ -153,7 +152,6 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
 
 export const standaloneCommand: Command = {
   name: 'standalone',
-  summary: 'announce VIPs over ARP/NDP or BGP from a folder of YAML (no Kubernetes)',
   help,
   run,
 };

@@ -24,7 +24,6 @@ Other kinds are skipped with a note on stderr. Exit status: 0 valid, 1 invalid,
 
 export const validateCommand: Command = {
   name: 'validate',
-  summary: 'check MetalLB config and Kubernetes objects, reporting FILE:LINE for every problem',
   help,
   async run(args, io) {
     if (wantsHelp(args)) {

@@ -118,7 +118,6 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
 
 export const verifyCommand: Command = {
   name: 'verify',
-  summary: 'check a VIP from the LAN: one MAC answers ARP, the right node, TCP connects',
   help,
   run,
 };

@@ -65,24 +65,12 @@ spec:
 export const fieldGuideWiredLabel: Readonly<Record<string, string>> = { network: 'ethernet' };
 
 /**
- * MetalLB's plain Layer 2 setup the field guide starts from: the same pool, and an L2Advertisement
- * with no nodeSelectors, so every node is a candidate and MetalLB's hash picks the announcer.
+ * MetalLB's plain Layer 2 setup the field guide starts from: Solution 2's pool and L2Advertisement
+ * without the comments and without nodeSelectors, so every node is a candidate and MetalLB's hash
+ * picks the announcer. Derived, so the two cannot drift apart.
  */
-export const plainLayer2 = `apiVersion: metallb.io/v1beta1
-kind: IPAddressPool
-metadata:
-  name: home-lab-pool
-  namespace: metallb-system
-spec:
-  addresses:
-    - 192.168.1.200-192.168.1.210
----
-apiVersion: metallb.io/v1beta1
-kind: L2Advertisement
-metadata:
-  name: home-lab-l2
-  namespace: metallb-system
-spec:
-  ipAddressPools:
-    - home-lab-pool
-`;
+export const plainLayer2 = fieldGuideWiredNode
+  .split('\n')
+  .filter((line) => !line.trimStart().startsWith('#'))
+  .join('\n')
+  .replace(/^ {2}nodeSelectors:\n[\s\S]*$/m, '');

@@ -197,7 +197,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       bird = await startBird(upLab, router, manifests.path, runDir);
       const nodes = upLab.nodes().filter((n) => n.role === 'node');
       const nextHops = await waitForRoute(upLab, router, vip, nodes.length, bird);
-      const sessions = await sp.bgpSessions();
+      const sessions = await sp.settledBgpSessions();
       await forgetNeighbour(upLab, client, vip);
       const withoutRoute = await httpGet(upLab, client, vip, port);
       const routerIp = upLab.node(router).ipv4;

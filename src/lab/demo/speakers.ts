@@ -61,7 +61,8 @@ export class Speakers {
         this.statusPath(node.name),
         // The lab's "WiFi" interfaces are veths: only the name says they are wireless.
         ...(node.port === 'wifi' ? ['--wireless', node.iface] : []),
-        ...(mode.wifiPromiscuous ? [] : ['--no-wifi-promiscuous']),
+        // MetalLB's behaviour for the field guide's steps: no promiscuous mode, no verification.
+        ...(mode.wifiPromiscuous ? [] : ['--no-wifi-promiscuous', '--no-verify-announcements']),
       ];
       const log = join(this.runDir, `speaker-${node.name}.log`);
       return { node, process: DemoProcess.start(`airlb standalone on ${node.name}`, node.netns, argv, log) };
@@ -115,6 +116,27 @@ export class Speakers {
       for (const s of status?.bgp.sessions ?? []) sessions.push({ node: node.name, peer: s.peer, state: s.state });
     }
     return sessions;
+  }
+
+  /**
+   * The BGP sessions once every one is Established — a speaker and the router may both dial and
+   * resolve the collision (RFC 4271 §6.8) just after the routes appear — or, after `timeoutMs`,
+   * as they are then, so the step reports what it saw.
+   */
+  async settledBgpSessions(timeoutMs = 10_000): Promise<{ node: string; peer: string; state: string }[]> {
+    try {
+      return await waitUntil(
+        'every BGP session to be Established',
+        async () => {
+          const sessions = await this.bgpSessions();
+          return sessions.length > 0 && sessions.every((x) => x.state === 'Established') ? sessions : undefined;
+        },
+        timeoutMs,
+        100,
+      );
+    } catch {
+      return this.bgpSessions();
+    }
   }
 
   /**

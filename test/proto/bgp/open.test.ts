@@ -12,13 +12,8 @@ import {
   openAsn,
   type OpenMessage,
 } from '../../../src/proto/bgp/index.js';
+import { hex } from '../../support/codec.js';
 
-/** Hex with `#` comments; refuses anything that is not whole octets, so a typo cannot shorten a vector. */
-function hex(text: string): Buffer {
-  const digits = text.split('\n').map((line) => line.split('#')[0]).join('').replace(/\s+/g, '');
-  assert.match(digits, /^([0-9a-fA-F]{2})*$/, 'test vector is not whole hex octets');
-  return Buffer.from(digits, 'hex');
-}
 const withHeader = (type: number, body: Buffer) => {
   const head = Buffer.alloc(19, 0xff);
   head.writeUInt16BE(19 + body.length, 16);

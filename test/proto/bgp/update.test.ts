@@ -17,13 +17,8 @@ import {
   type DecodeOptions,
   type UpdateMessage,
 } from '../../../src/proto/bgp/index.js';
+import { hex } from '../../support/codec.js';
 
-/** Hex with `#` comments; refuses anything that is not whole octets, so a typo cannot shorten a vector. */
-function hex(text: string): Buffer {
-  const digits = text.split('\n').map((line) => line.split('#')[0]).join('').replace(/\s+/g, '');
-  assert.match(digits, /^([0-9a-fA-F]{2})*$/, 'test vector is not whole hex octets');
-  return Buffer.from(digits, 'hex');
-}
 const cidr = (text: string): Cidr => parseCidr(text, true)!;
 const ip = (text: string): Ip => parseIp(text)!;
 
