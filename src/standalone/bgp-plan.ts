@@ -29,7 +29,8 @@ export interface StandaloneBgpInput {
   readonly allocations: readonly PlanEntry[];
 }
 
-function addressOf(node: Node, family: 4 | 6): string | null {
+/** The Node's address of a family (InternalIP before ExternalIP), or null. */
+export function addressOf(node: Node, family: 4 | 6): string | null {
   for (const type of ['InternalIP', 'ExternalIP']) {
     for (const a of node.status.addresses) {
       if (a.type === type && parseIp(a.address)?.family === family) return a.address;
