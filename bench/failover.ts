@@ -2,6 +2,8 @@
 // same lab topology (issue 5). Prints one JSON object {benchmark, method, inputs, result, machine}.
 // Run (root): node --import tsx bench/failover.ts [--trials N] [--loss-minutes M] [--loss-percent P]
 //             [--systems airlb,keepalived-1,keepalived-0.1] [--scenarios kill,cut,loss-kill,loss-stable]
+//             [--prefix P]   (the lab's namespace prefix; default alb + 4 random hex digits)
+// AIRLB_BENCH_DEBUG=1 sends the speakers' logs (info level) and each trial's times to stderr.
 //
 // Method. The lab (src/lab) puts three nodes n1–n3 and a client on one AP bridge; the node ports
 // are WiFi ports with every AP misbehaviour off, so `Lab.setLoss` can drop frames on them (nft
@@ -45,6 +47,8 @@ const START_TIMEOUT_MS = 30_000;
 const FAILOVER_TIMEOUT_MS = 10_000;
 const NODES = ['n1', 'n2', 'n3'] as const;
 const root = fileURLToPath(new URL('..', import.meta.url));
+/** AIRLB_BENCH_DEBUG=1: the speakers log at info level to stderr, with each trial's times. */
+const debug = process.env.AIRLB_BENCH_DEBUG === '1';
 const self = fileURLToPath(import.meta.url);
 
 // ------------------------------------------------------------------ the client's prober
@@ -182,7 +186,7 @@ async function startSystem(lab: Lab, system: SystemName, parent: string): Promis
     const config = join(dir, 'airlb.yaml');
     await writeFile(config, airlbConfig(lab));
     for (const n of NODES) {
-      children.push(lab.spawn(n, [process.execPath, '--import', 'tsx', join(root, 'src/cli/main.ts'), 'standalone', '-f', config, '--node', n, '--log-level', 'warn', '--no-wifi-promiscuous']));
+      children.push(lab.spawn(n, [process.execPath, '--import', 'tsx', join(root, 'src/cli/main.ts'), 'standalone', '-f', config, '--node', n, '--log-level', debug ? 'info' : 'warn', '--no-wifi-promiscuous']));
     }
   } else {
     const advertInt = system === 'keepalived-1' ? 1 : 0.1;
@@ -192,8 +196,7 @@ async function startSystem(lab: Lab, system: SystemName, parent: string): Promis
       children.push(lab.spawn(n, ['keepalived', '-n', '-l', '-P', '-f', conf, '-p', join(dir, `${n}.pid`), '-r', join(dir, `${n}.vrrp.pid`)]));
     }
   }
-  // AIRLB_BENCH_DEBUG=1 shows the speakers' own output.
-  for (const c of children) for (const s of [c.stdout, c.stderr]) s?.on('data', (d: Buffer) => void (process.env.AIRLB_BENCH_DEBUG === '1' && process.stderr.write(d)));
+  for (const c of children) for (const s of [c.stdout, c.stderr]) s?.on('data', (d: Buffer) => void (debug && process.stderr.write(d)));
   return { children };
 }
 
@@ -236,9 +239,13 @@ async function trial(lab: Lab, log: ReplyLog, system: SystemName, how: 'kill' | 
     const deadline = Date.now() + FAILOVER_TIMEOUT_MS;
     while (Date.now() < deadline) {
       const next = log.firstOtherAfter(failedAt, mac);
-      if (next !== undefined) return next.atMs - failedAt;
+      if (next !== undefined) {
+        if (debug) process.stderr.write(`# trial: ${how} ${owner} at ${new Date(failedAt).toISOString()}, ${ownerOf(lab, next.mac)} answered after ${Math.round(next.atMs - failedAt)} ms\n`);
+        return next.atMs - failedAt;
+      }
       await sleep(20);
     }
+    if (debug) process.stderr.write(`# trial: ${how} ${owner} at ${new Date(failedAt).toISOString()}, nobody else answered\n`);
     return null;
   } finally {
     await stopSystem(lab);
@@ -266,10 +273,12 @@ interface Options {
   lossPercent: number;
   systems: SystemName[];
   scenarios: string[];
+  /** The lab's namespace prefix (src/lab/naming.ts). */
+  prefix: string;
 }
 
 async function main(o: Options): Promise<void> {
-  const prefix = `alb${Math.floor(Math.random() * 0x10000).toString(16).padStart(4, '0')}`;
+  const prefix = o.prefix;
   const dir = await mkdtemp(join(tmpdir(), 'airlb-failover-'));
   const lab = await Lab.up(topology(), { prefix, stateDir: dir, watchIntervalMs: 0 });
   const client = lab.node('client');
@@ -351,5 +360,6 @@ if (args[0] === '--prober') {
     lossPercent: Number(flag(args, '--loss-percent', '5')),
     systems: flag(args, '--systems', 'airlb,keepalived-1,keepalived-0.1').split(',') as SystemName[],
     scenarios: flag(args, '--scenarios', 'kill,cut,loss-kill,loss-stable').split(','),
+    prefix: flag(args, '--prefix', `alb${Math.floor(Math.random() * 0x10000).toString(16).padStart(4, '0')}`),
   });
 }

@@ -1,21 +1,35 @@
 /*
  * In-kernel ARP responder: a hand-assembled eBPF program for tc ingress (BPF_PROG_TYPE_SCHED_CLS,
- * direct-action) that answers ARP requests for the addresses in a hash map (IPv4 → MAC) by
- * rewriting the request into the reply (RFC 826, "Packet Reception") and redirecting it out of
- * the interface it came in on. The kernel answers inside the sender's softirq, with no process
- * wake-up — the user-space fast path (arp_fast_path.c) cannot get closer than ~1.65× the kernel's
- * own responder because of that wake-up.
+ * attached through a TCX link) that answers ARP requests for the addresses in a hash map (IPv4 →
+ * MAC) by rewriting the request into the reply (RFC 826, "Packet Reception") and redirecting it
+ * out of the interface it came in on. The kernel answers inside the sender's softirq, with no
+ * process wake-up — the user-space fast path (arp_fast_path.c) cannot get closer than ~1.65× the
+ * kernel's own responder because of that wake-up.
+ *
+ * Lifetime: the program is attached with bpf(BPF_LINK_CREATE, BPF_TCX_INGRESS) (Linux ≥ 6.6) and
+ * never pinned, so the only reference to the attachment is the link fd this process holds. When
+ * the process dies — SIGKILL included — the kernel closes that fd and detaches the program: a dead
+ * speaker cannot keep answering for VIPs another node has taken over (split brain). Every fd bpf(2)
+ * returns is O_CLOEXEC (the kernel creates map, program and link fds with it), so a child process
+ * started with exec does not inherit them and cannot keep the program alive either.
  *
  * The bytecode is assembled here so installing airlb needs no clang/LLVM. Policy stays in
- * TypeScript: the program only executes the table, with the rules of arp_fast_path.c.
+ * TypeScript: the program only executes the tables, with the rules of arp_fast_path.c (which are
+ * decideArp's, src/domain/l2/responder-policy.ts): a request (not a reply, not an RFC 5227 §3
+ * announcement) from a MAC that is none of the node's own, for an address in the table.
  * Frames it answers never reach the packet socket bound to ETH_P_ARP (tc ingress runs before the
  * protocol handlers), so it counts them in a one-slot per-CPU array that JS sums.
  */
+/* setns(2) and CLONE_NEWNET. */
+#define _GNU_SOURCE
 #include "arp_ebpf.h"
 #include "common.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/bpf.h>
+#include <net/if.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -36,8 +50,15 @@
 /* A 64-bit immediate load takes two slots; with BPF_PSEUDO_MAP_FD the kernel swaps the fd for the map. */
 #define LD_MAP_FD(d, fd) INSN(BPF_LD | BPF_DW | BPF_IMM, d, BPF_PSEUDO_MAP_FD, 0, fd), INSN(0, 0, 0, 0, 0)
 
-/* Jump targets are patched by name: PASS is the "return TC_ACT_OK" tail. */
+/* Jump targets are patched by name: PASS is the "return TCX_NEXT" tail. */
 #define PASS_PLACEHOLDER 0x7fff
+
+/* linux/bpf.h of Linux 6.6 (enum bpf_attach_type, enum tcx_action_base); the headers the addon is
+ * built against may predate TCX, and the kernel it runs on decides anyway (EINVAL when older). */
+#define AIRLB_BPF_TCX_INGRESS 46
+/* "Not mine": the next program of the interface's TCX chain runs, or the stack gets the frame when
+ * there is none. TCX_PASS (0, tc's TC_ACT_OK) would end the chain and starve programs behind ours. */
+#define TCX_NEXT_VALUE (-1)
 
 /* Packet field offsets from the start of the Ethernet header (14 octets) + ARP (RFC 826). */
 enum {
@@ -49,9 +70,7 @@ enum {
 /* Big-endian constants as the little-endian loads of x86/arm64 see them. */
 static int be16(uint16_t v) { return (int)(uint16_t)((v >> 8) | (v << 8)); }
 
-#define TC_ACT_OK_VALUE 0
-
-static size_t assemble(struct bpf_insn *p, int table_fd, int counter_fd) {
+static size_t assemble(struct bpf_insn *p, int table_fd, int own_fd, int counter_fd) {
   size_t n = 0;
   /* r6 = skb, r7 = data, r8 = data_end (callee-saved, so they survive the helper calls). */
   p[n++] = MOV64_REG(BPF_REG_6, BPF_REG_1);
@@ -77,6 +96,22 @@ static size_t assemble(struct bpf_insn *p, int table_fd, int counter_fd) {
   p[n++] = LDX(BPF_W, BPF_REG_9, BPF_REG_7, ARP_TPA);
   p[n++] = LDX(BPF_W, BPF_REG_2, BPF_REG_7, ARP_SPA);
   p[n++] = JMP_REG(BPF_JEQ, BPF_REG_2, BPF_REG_9, PASS_PLACEHOLDER);
+  /* The sender MAC is one of the node's own (our probe or request, seen on another of our
+   * interfaces): never answered. Key: the 6 octets zero-padded to 8, on the stack at r10-16. */
+  p[n++] = LDX(BPF_W, BPF_REG_2, BPF_REG_7, ARP_SHA);
+  p[n++] = STX(BPF_W, BPF_REG_10, BPF_REG_2, -16);
+  p[n++] = LDX(BPF_H, BPF_REG_2, BPF_REG_7, ARP_SHA + 4);
+  p[n++] = STX(BPF_H, BPF_REG_10, BPF_REG_2, -12);
+  p[n++] = ST(BPF_H, BPF_REG_10, -10, 0);
+  p[n++] = MOV64_REG(BPF_REG_2, BPF_REG_10);
+  p[n++] = ADD64_IMM(BPF_REG_2, -16);
+  {
+    struct bpf_insn ld[2] = {LD_MAP_FD(BPF_REG_1, own_fd)};
+    p[n++] = ld[0];
+    p[n++] = ld[1];
+  }
+  p[n++] = CALL(BPF_FUNC_map_lookup_elem);
+  p[n++] = JMP_IMM(BPF_JNE, BPF_REG_0, 0, PASS_PLACEHOLDER);
   /* r0 = table[target IP] (key on the stack, network order as in the frame). */
   p[n++] = STX(BPF_W, BPF_REG_10, BPF_REG_9, -4);
   p[n++] = MOV64_REG(BPF_REG_2, BPF_REG_10);
@@ -88,13 +123,6 @@ static size_t assemble(struct bpf_insn *p, int table_fd, int counter_fd) {
   }
   p[n++] = CALL(BPF_FUNC_map_lookup_elem);
   p[n++] = JMP_IMM(BPF_JEQ, BPF_REG_0, 0, PASS_PLACEHOLDER);
-  /* A request sent with the MAC we answer with is our own (looped back): never answered. */
-  p[n++] = LDX(BPF_W, BPF_REG_2, BPF_REG_0, 0);
-  p[n++] = LDX(BPF_W, BPF_REG_3, BPF_REG_7, ARP_SHA);
-  p[n++] = JMP_REG(BPF_JNE, BPF_REG_2, BPF_REG_3, 3);
-  p[n++] = LDX(BPF_H, BPF_REG_2, BPF_REG_0, 4);
-  p[n++] = LDX(BPF_H, BPF_REG_3, BPF_REG_7, ARP_SHA + 4);
-  p[n++] = JMP_REG(BPF_JEQ, BPF_REG_2, BPF_REG_3, PASS_PLACEHOLDER);
   /* Rewrite (RFC 826): target hardware/protocol address ← sender's; sender ← ours; op ← reply.
    * Ethernet destination ← requester, source ← ours. Copies go in 16-bit halves (all even offsets). */
   for (int i = 0; i < 6; i += 2) {
@@ -129,7 +157,7 @@ static size_t assemble(struct bpf_insn *p, int table_fd, int counter_fd) {
   p[n++] = CALL(BPF_FUNC_redirect);
   p[n++] = EXIT();
   size_t pass = n;
-  p[n++] = MOV64_IMM(BPF_REG_0, TC_ACT_OK_VALUE);
+  p[n++] = MOV64_IMM(BPF_REG_0, TCX_NEXT_VALUE);
   p[n++] = EXIT();
   for (size_t i = 0; i < pass; i++) {
     if (BPF_CLASS(p[i].code) == BPF_JMP && p[i].off == PASS_PLACEHOLDER) p[i].off = (short)(pass - i - 1);
@@ -141,13 +169,15 @@ static int sys_bpf(int cmd, union bpf_attr *attr) {
   return (int)syscall(__NR_bpf, cmd, attr, sizeof(*attr));
 }
 
-static int create_map(enum bpf_map_type type, uint32_t key_size, uint32_t value_size, uint32_t entries) {
+static int create_map(enum bpf_map_type type, uint32_t key_size, uint32_t value_size, uint32_t entries,
+                      uint32_t flags) {
   union bpf_attr attr;
   memset(&attr, 0, sizeof(attr));
   attr.map_type = type;
   attr.key_size = key_size;
   attr.value_size = value_size;
   attr.max_entries = entries;
+  attr.map_flags = flags;
   return sys_bpf(BPF_MAP_CREATE, &attr);
 }
 
@@ -155,30 +185,39 @@ static int create_map(enum bpf_map_type type, uint32_t key_size, uint32_t value_
 #define TABLE_CAPACITY 4096
 /* Table value: the reply MAC, padded to 8 octets. */
 #define TABLE_VALUE_SIZE 8
+/* Own-MAC set: key the MAC padded to 8 octets, value one unused octet (a hash map is a set here). */
+#define OWN_KEY_SIZE 8
+#define OWN_CAPACITY 256
 #define MAX_INSNS 128
 
-/* arpEbpfLoad(pinPath) → [progFd, tableFd, counterFd]: creates the maps, loads the program (the
- * verifier's log goes into the error message) and pins it at pinPath for `tc ... object-pinned`. */
+static void close_all(const int *fds, size_t count) {
+  for (size_t i = 0; i < count; i++) {
+    if (fds[i] >= 0) close(fds[i]);
+  }
+}
+
+/* arpEbpfLoad() → [progFd, tableFd, ownMacsFd, counterFd]: creates the maps and loads the program
+ * (the verifier's log goes into the error message). Nothing is attached or pinned: see
+ * arpEbpfAttach. The program only reads the two tables, so they are BPF_F_RDONLY_PROG: only this
+ * process, through its fds, changes what is answered. */
 static napi_value arp_ebpf_load(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  char pin_path[256];
-  if (argc < 1 || !airlb_get_string(env, argv[0], "pinPath", pin_path, sizeof(pin_path))) return NULL;
-  int table_fd = create_map(BPF_MAP_TYPE_HASH, 4, TABLE_VALUE_SIZE, TABLE_CAPACITY);
-  if (table_fd < 0) {
-    airlb_throw_errno(env, errno, "bpf(BPF_MAP_CREATE, hash)", " (needs CAP_BPF / root and CONFIG_BPF_SYSCALL)");
+  (void)info;
+  int fds[4] = {-1, -1, -1, -1};
+  fds[1] = create_map(BPF_MAP_TYPE_HASH, 4, TABLE_VALUE_SIZE, TABLE_CAPACITY, BPF_F_RDONLY_PROG);
+  if (fds[1] < 0) {
+    airlb_throw_errno(env, errno, "bpf(BPF_MAP_CREATE, hash)", "needs CAP_BPF (or root) and CONFIG_BPF_SYSCALL");
     return NULL;
   }
-  int counter_fd = create_map(BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 1);
-  if (counter_fd < 0) {
+  fds[2] = create_map(BPF_MAP_TYPE_HASH, OWN_KEY_SIZE, 1, OWN_CAPACITY, BPF_F_RDONLY_PROG);
+  fds[3] = fds[2] < 0 ? -1 : create_map(BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 1, 0);
+  if (fds[2] < 0 || fds[3] < 0) {
     int err = errno;
-    close(table_fd);
-    airlb_throw_errno(env, err, "bpf(BPF_MAP_CREATE, percpu array)", "");
+    close_all(fds, 4);
+    airlb_throw_errno(env, err, "bpf(BPF_MAP_CREATE)", NULL);
     return NULL;
   }
   struct bpf_insn insns[MAX_INSNS];
-  size_t count = assemble(insns, table_fd, counter_fd);
+  size_t count = assemble(insns, fds[1], fds[2], fds[3]);
   static char log[65536];
   static const char license[] = "GPL";
   union bpf_attr attr;
@@ -192,34 +231,87 @@ static napi_value arp_ebpf_load(napi_env env, napi_callback_info info) {
   attr.log_level = 1;
   strncpy(attr.prog_name, "airlb_arp", sizeof(attr.prog_name) - 1);
   log[0] = 0;
-  int prog_fd = sys_bpf(BPF_PROG_LOAD, &attr);
-  if (prog_fd < 0) {
+  fds[0] = sys_bpf(BPF_PROG_LOAD, &attr);
+  if (fds[0] < 0) {
     int err = errno;
-    close(table_fd);
-    close(counter_fd);
-    /* The tail of the verifier log says which instruction it refused. */
+    close_all(fds, 4);
+    /* The tail of the verifier log says which instruction it refused; EPERM means no CAP_BPF +
+     * CAP_NET_ADMIN (a tc program is a networking program). */
     size_t len = strlen(log);
-    airlb_throw_errno(env, err, "bpf(BPF_PROG_LOAD)", len > 600 ? log + len - 600 : log);
-    return NULL;
-  }
-  memset(&attr, 0, sizeof(attr));
-  attr.pathname = (uint64_t)(uintptr_t)pin_path;
-  attr.bpf_fd = (uint32_t)prog_fd;
-  if (sys_bpf(BPF_OBJ_PIN, &attr) < 0) {
-    int err = errno;
-    close(prog_fd);
-    close(table_fd);
-    close(counter_fd);
-    airlb_throw_errno(env, err, "bpf(BPF_OBJ_PIN)", " (is bpffs mounted at /sys/fs/bpf?)");
+    airlb_throw_errno(env, err, "bpf(BPF_PROG_LOAD)", len == 0 ? NULL : len > 400 ? log + len - 400 : log);
     return NULL;
   }
   napi_value result, v;
-  int fds[3] = {prog_fd, table_fd, counter_fd};
-  NAPI_OK(napi_create_array_with_length(env, 3, &result));
-  for (uint32_t i = 0; i < 3; i++) {
+  NAPI_OK(napi_create_array_with_length(env, 4, &result));
+  for (uint32_t i = 0; i < 4; i++) {
     NAPI_OK(napi_create_int32(env, fds[i], &v));
     NAPI_OK(napi_set_element(env, result, i, v));
   }
+  return result;
+}
+
+/* Creates the TCX ingress link for prog_fd on ifname in the calling thread's network namespace;
+ * returns the link fd or -1 with errno set. */
+static int tcx_attach(int prog_fd, const char *ifname) {
+  unsigned int ifindex = if_nametoindex(ifname);
+  if (ifindex == 0) return -1;
+  union bpf_attr attr;
+  memset(&attr, 0, sizeof(attr));
+  attr.link_create.prog_fd = (uint32_t)prog_fd;
+  attr.link_create.target_ifindex = ifindex;
+  attr.link_create.attach_type = AIRLB_BPF_TCX_INGRESS;
+  /* flags 0, no relative_fd: appended at the end of the interface's chain, after what is there. */
+  return sys_bpf(BPF_LINK_CREATE, &attr);
+}
+
+/* arpEbpfAttach(progFd, ifname[, netnsPath]) → linkFd: attaches the program at ifname's ingress
+ * through a TCX link. The link, not a pin or a tc filter, holds the attachment: closing linkFd —
+ * or the process dying — detaches it. With netnsPath (a /run/netns/NAME file) the interface is
+ * looked up and the link created in that namespace: the thread enters it for the two calls and
+ * returns to its own (setns(2) with CLONE_NEWNET affects only the calling thread). */
+static napi_value arp_ebpf_attach(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint32_t prog_fd;
+  char ifname[IF_NAMESIZE];
+  char netns[256] = "";
+  if (argc < 2 || !airlb_get_u32(env, argv[0], "progFd", &prog_fd) ||
+      !airlb_get_string(env, argv[1], "ifname", ifname, sizeof(ifname))) {
+    if (argc < 2) airlb_throw_type(env, "arpEbpfAttach(progFd, ifname[, netnsPath])");
+    return NULL;
+  }
+  napi_valuetype t = napi_undefined;
+  if (argc >= 3) NAPI_OK(napi_typeof(env, argv[2], &t));
+  if (t != napi_undefined && !airlb_get_string(env, argv[2], "netnsPath", netns, sizeof(netns))) return NULL;
+  int link_fd, err;
+  if (netns[0] == 0) {
+    link_fd = tcx_attach((int)prog_fd, ifname);
+    err = errno;
+  } else {
+    int home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    int target = home < 0 ? -1 : open(netns, O_RDONLY | O_CLOEXEC);
+    if (target < 0 || setns(target, CLONE_NEWNET) < 0) {
+      err = errno;
+      if (home >= 0) close(home);
+      if (target >= 0) close(target);
+      airlb_throw_errno(env, err, "setns(netnsPath)", netns);
+      return NULL;
+    }
+    link_fd = tcx_attach((int)prog_fd, ifname);
+    err = errno;
+    /* Back home before anything else runs on this thread; staying in the wrong namespace would
+     * silently move every later socket of the process, so failing to return is fatal. */
+    if (setns(home, CLONE_NEWNET) < 0) abort();
+    close(home);
+    close(target);
+  }
+  if (link_fd < 0) {
+    airlb_throw_errno(env, err, "bpf(BPF_LINK_CREATE, BPF_TCX_INGRESS)", ifname);
+    return NULL;
+  }
+  napi_value result;
+  NAPI_OK(napi_create_int32(env, link_fd, &result));
   return result;
 }
 
@@ -265,7 +357,7 @@ static napi_value arp_ebpf_update(napi_env env, napi_callback_info info) {
   attr.key = (uint64_t)(uintptr_t)key;
   attr.value = (uint64_t)(uintptr_t)value;
   attr.flags = BPF_ANY;
-  if (sys_bpf(BPF_MAP_UPDATE_ELEM, &attr) < 0) airlb_throw_errno(env, errno, "bpf(BPF_MAP_UPDATE_ELEM)", "");
+  if (sys_bpf(BPF_MAP_UPDATE_ELEM, &attr) < 0) airlb_throw_errno(env, errno, "bpf(BPF_MAP_UPDATE_ELEM)", NULL);
   return NULL;
 }
 
@@ -279,7 +371,46 @@ static napi_value arp_ebpf_delete(napi_env env, napi_callback_info info) {
   attr.map_fd = fd;
   attr.key = (uint64_t)(uintptr_t)key;
   if (sys_bpf(BPF_MAP_DELETE_ELEM, &attr) < 0 && errno != ENOENT) {
-    airlb_throw_errno(env, errno, "bpf(BPF_MAP_DELETE_ELEM)", "");
+    airlb_throw_errno(env, errno, "bpf(BPF_MAP_DELETE_ELEM)", NULL);
+  }
+  return NULL;
+}
+
+/* arpEbpfOwnMac(ownMacsFd, mac, present): adds or removes one of the node's own MACs, whose
+ * requests the program never answers. Removing an absent one is not an error. */
+static napi_value arp_ebpf_own_mac(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint32_t fd;
+  void *data;
+  size_t len;
+  bool present;
+  if (argc < 3) {
+    airlb_throw_type(env, "arpEbpfOwnMac(ownMacsFd, mac, present)");
+    return NULL;
+  }
+  if (!airlb_get_u32(env, argv[0], "ownMacsFd", &fd) || !airlb_get_buffer(env, argv[1], "mac", &data, &len) ||
+      !airlb_get_bool(env, argv[2], "present", &present)) {
+    return NULL;
+  }
+  if (len != 6) {
+    airlb_throw_type(env, "mac must be 6 octets");
+    return NULL;
+  }
+  uint8_t key[OWN_KEY_SIZE] = {0};
+  uint8_t value = 1;
+  memcpy(key, data, 6);
+  union bpf_attr attr;
+  memset(&attr, 0, sizeof(attr));
+  attr.map_fd = fd;
+  attr.key = (uint64_t)(uintptr_t)key;
+  if (present) {
+    attr.value = (uint64_t)(uintptr_t)&value;
+    attr.flags = BPF_ANY;
+    if (sys_bpf(BPF_MAP_UPDATE_ELEM, &attr) < 0) airlb_throw_errno(env, errno, "bpf(BPF_MAP_UPDATE_ELEM, own MAC)", NULL);
+  } else if (sys_bpf(BPF_MAP_DELETE_ELEM, &attr) < 0 && errno != ENOENT) {
+    airlb_throw_errno(env, errno, "bpf(BPF_MAP_DELETE_ELEM, own MAC)", NULL);
   }
   return NULL;
 }
@@ -296,7 +427,7 @@ static napi_value arp_ebpf_count(napi_env env, napi_callback_info info) {
   size_t slots = (size_t)(cpus > 0 ? cpus : 1) + 64;
   uint64_t *values = calloc(slots, sizeof(uint64_t));
   if (values == NULL) {
-    airlb_throw_errno(env, ENOMEM, "arpEbpfCount", "");
+    airlb_throw_errno(env, ENOMEM, "arpEbpfCount", NULL);
     return NULL;
   }
   uint32_t key = 0;
@@ -308,7 +439,7 @@ static napi_value arp_ebpf_count(napi_env env, napi_callback_info info) {
   if (sys_bpf(BPF_MAP_LOOKUP_ELEM, &attr) < 0) {
     int err = errno;
     free(values);
-    airlb_throw_errno(env, err, "bpf(BPF_MAP_LOOKUP_ELEM)", "");
+    airlb_throw_errno(env, err, "bpf(BPF_MAP_LOOKUP_ELEM)", NULL);
     return NULL;
   }
   uint64_t total = 0;
@@ -325,13 +456,15 @@ static napi_value arp_ebpf_close(napi_env env, napi_callback_info info) {
   NAPI_OK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   uint32_t fd;
   if (argc < 1 || !airlb_get_u32(env, argv[0], "fd", &fd)) return NULL;
-  if (close((int)fd) < 0) airlb_throw_errno(env, errno, "close", "");
+  if (close((int)fd) < 0) airlb_throw_errno(env, errno, "close", NULL);
   return NULL;
 }
 
 napi_status airlb_init_arp_ebpf(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"arpEbpfLoad", NULL, arp_ebpf_load, NULL, NULL, NULL, napi_default, NULL},
+      {"arpEbpfAttach", NULL, arp_ebpf_attach, NULL, NULL, NULL, napi_default, NULL},
+      {"arpEbpfOwnMac", NULL, arp_ebpf_own_mac, NULL, NULL, NULL, napi_default, NULL},
       {"arpEbpfUpdate", NULL, arp_ebpf_update, NULL, NULL, NULL, napi_default, NULL},
       {"arpEbpfDelete", NULL, arp_ebpf_delete, NULL, NULL, NULL, napi_default, NULL},
       {"arpEbpfCount", NULL, arp_ebpf_count, NULL, NULL, NULL, napi_default, NULL},

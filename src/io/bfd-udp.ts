@@ -4,15 +4,18 @@ import { isIPv4 } from 'node:net';
 import type { Clock } from '../domain/clock.js';
 import { BfdSession, type BfdSessionConfig, type BfdStateChange } from '../domain/bfd/session.js';
 import type { DetectMultChoice } from '../domain/bfd/adaptive.js';
-import { BfdDecodeError, decodeControl, encodeControl, type BfdControlPacket } from '../proto/bfd/control.js';
+import { encodeControl } from '../proto/bfd/control.js';
 import { canonicalIp } from '../domain/net/ip.js';
 import { AirlbError } from '../errors.js';
+import { BfdListener, type BfdListenerCounters, type BfdWarningSink } from './bfd-listener.js';
 import { systemClock } from './system-clock.js';
 
 /**
  * BFD over UDP, single hop (RFC 5881): Control packets to destination port 3784, from a source
  * port in 49152–65535 that stays the same for the whole session (§4), with IP TTL / hop limit 255
- * (§5). One listening socket per endpoint demultiplexes to one BfdSession per peer address.
+ * (§5). A BfdUdpEndpoint is one user's set of sessions (membership's, or BGP's); the listening
+ * socket on localAddress:3784 is shared by every endpoint of the process with that address and
+ * port (src/io/bfd-listener.ts), which demultiplexes received packets to the sessions.
  *
  * Known gap: RFC 5881 §5 also asks the receiver to drop packets whose TTL is below 255 (GTSM).
  * Node's dgram cannot read the received TTL or set IP_MINTTL, and the native setsockopt helper
@@ -41,6 +44,8 @@ export interface BfdUdpOptions {
   readonly port?: number;
   /** Destination port peers listen on; 3784 unless a test needs another. */
   readonly peerPort?: number;
+  /** Who runs these sessions ('membership', 'bgp'), named in errors when two users want one peer. */
+  readonly user?: string;
   readonly clock?: Clock;
   readonly random?: () => number;
   /** Socket errors and discarded packets, for the caller's log. */
@@ -76,35 +81,34 @@ function bind(socket: dgram.Socket, port: number, address: string): Promise<void
 
 export class BfdUdpEndpoint {
   private readonly peers = new Map<string, Peer>();
-  private readonly byDiscriminator = new Map<number, Peer>();
   private readonly type: 'udp4' | 'udp6';
   private readonly clock: Clock;
   private readonly random: () => number;
+  private readonly user: string;
   private closed = false;
 
   private constructor(
     private readonly options: BfdUdpOptions,
-    private readonly listener: dgram.Socket,
+    private readonly listener: BfdListener,
+    private readonly sink: BfdWarningSink,
   ) {
     this.type = isIPv4(options.localAddress) ? 'udp4' : 'udp6';
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
-    listener.on('message', (msg, rinfo) => this.onMessage(msg, rinfo.address));
-    listener.on('error', (err) => this.warn('listening socket error', { error: err.message }));
+    this.user = options.user ?? 'bfd';
   }
 
-  /** Binds the listening socket on localAddress:3784. Needs CAP_NET_BIND_SERVICE (port < 1024). */
+  /**
+   * Joins the process's listener on localAddress:3784, binding it when this is its first user.
+   * Binding needs CAP_NET_BIND_SERVICE (port < 1024).
+   */
   static async open(options: BfdUdpOptions): Promise<BfdUdpEndpoint> {
     const local = canonicalIp(options.localAddress);
     if (local === null) throw new BfdUdpError(`local address '${options.localAddress}' is not an IP address`);
-    const socket = dgram.createSocket({ type: isIPv4(local) ? 'udp4' : 'udp6' });
-    try {
-      await bind(socket, options.port ?? BFD_CONTROL_PORT, local);
-    } catch (err) {
-      socket.close();
-      throw new BfdUdpError(`cannot listen on ${local} port ${options.port ?? BFD_CONTROL_PORT}: ${(err as Error).message}; is another BFD daemon running in this network namespace?`, { cause: err });
-    }
-    return new BfdUdpEndpoint({ ...options, localAddress: local }, socket);
+    // A fresh function per endpoint: the listener counts its users by these.
+    const sink: BfdWarningSink = (message, fields) => options.onWarning?.(message, fields);
+    const listener = await BfdListener.acquire(local, options.port ?? BFD_CONTROL_PORT, sink);
+    return new BfdUdpEndpoint({ ...options, localAddress: local }, listener, sink);
   }
 
   /** The session of a peer, if one was added. */
@@ -113,7 +117,15 @@ export class BfdUdpEndpoint {
     return key === null ? undefined : this.peers.get(key)?.session;
   }
 
-  /** Starts a session with `peerAddress` on its own source port (RFC 5881 §4). */
+  /** The shared listener's counters: every user of this address and port counts into them. */
+  counters(): BfdListenerCounters {
+    return this.listener.counters();
+  }
+
+  /**
+   * Starts a session with `peerAddress` on its own source port (RFC 5881 §4). Throws when the
+   * address has a session already on this listener, also one another user runs.
+   */
   async addPeer(peerAddress: string, config: BfdPeerConfig, handlers: BfdPeerHandlers = {}): Promise<BfdSession> {
     if (this.closed) throw new BfdUdpError('the endpoint is closed');
     const address = canonicalIp(peerAddress);
@@ -132,19 +144,30 @@ export class BfdUdpEndpoint {
         if (peer.removed && peer.inFlight === 0) socket.close();
       });
     };
-    const session = new BfdSession(
-      { ...config, localDiscriminator: this.freeDiscriminator() },
-      {
-        clock: this.clock,
-        random: this.random,
-        send: (packet) => send(encodeControl(packet)),
-        ...(handlers.onStateChange ? { onStateChange: handlers.onStateChange } : {}),
-        ...(handlers.onDetectMultChange ? { onDetectMultChange: handlers.onDetectMultChange } : {}),
-      },
-    );
+    let session: BfdSession;
+    try {
+      session = this.listener.add(
+        address,
+        this.user,
+        (localDiscriminator) =>
+          new BfdSession(
+            { ...config, localDiscriminator },
+            {
+              clock: this.clock,
+              random: this.random,
+              send: (packet) => send(encodeControl(packet)),
+              ...(handlers.onStateChange ? { onStateChange: handlers.onStateChange } : {}),
+              ...(handlers.onDetectMultChange ? { onDetectMultChange: handlers.onDetectMultChange } : {}),
+            },
+          ),
+        (message, fields) => this.warn(message, fields),
+      );
+    } catch (err) {
+      socket.close();
+      throw err;
+    }
     const peer: Peer = { address, session, socket, inFlight: 0, removed: false };
     this.peers.set(address, peer);
-    this.byDiscriminator.set(session.localDiscriminator, peer);
     session.start();
     return session;
   }
@@ -162,49 +185,18 @@ export class BfdUdpEndpoint {
     peer.removed = true;
     if (peer.inFlight === 0) peer.socket.close();
     this.peers.delete(peer.address);
-    this.byDiscriminator.delete(peer.session.localDiscriminator);
+    this.listener.remove(peer.address);
   }
 
-  /** Removes every peer (telling each with AdminDown when `adminDown`) and stops listening. */
+  /**
+   * Removes this user's peers (telling each with AdminDown when `adminDown`) and leaves the
+   * listener; other users' sessions on it keep running.
+   */
   close(adminDown = false): void {
     if (this.closed) return;
     this.closed = true;
     for (const address of [...this.peers.keys()]) this.removePeer(address, adminDown);
-    this.listener.close();
-  }
-
-  /**
-   * §6.8.6 session selection: by Your Discriminator when it is set, otherwise by source address.
-   * Single hop also requires the source to be the session's peer (RFC 5881 §3 demultiplexing).
-   */
-  private onMessage(msg: Buffer, from: string): void {
-    let packet: BfdControlPacket;
-    try {
-      packet = decodeControl(msg);
-    } catch (err) {
-      if (err instanceof BfdDecodeError) {
-        this.warn('discarded a malformed BFD packet', { from, error: err.message });
-        return;
-      }
-      throw err;
-    }
-    const source = canonicalIp(from) ?? from;
-    const peer = packet.yourDiscriminator !== 0 ? this.byDiscriminator.get(packet.yourDiscriminator) : this.peers.get(source);
-    if (peer === undefined || peer.address !== source) {
-      this.warn('discarded a BFD packet for no known session', { from: source, yourDiscriminator: packet.yourDiscriminator });
-      return;
-    }
-    const result = peer.session.receive(packet);
-    if (!result.accepted && result.reason !== 'admin-down') {
-      this.warn('discarded a BFD packet', { from: source, reason: result.reason });
-    }
-  }
-
-  private freeDiscriminator(): number {
-    for (;;) {
-      const d = randomInt(1, 0xffffffff);
-      if (!this.byDiscriminator.has(d)) return d;
-    }
+    this.listener.release(this.sink);
   }
 
   /** A socket on a free random port in 49152–65535 (RFC 5881 §4); the kernel's own range differs. */

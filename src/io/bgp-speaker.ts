@@ -57,8 +57,8 @@ function listen(server: net.Server, how: { fd: number } | { host: string; port: 
 interface Entry {
   readonly peer: BGPPeer;
   readonly session: BgpSession;
-  /** The BFD endpoint family the peer's BFD session lives on, or null without BFD. */
-  readonly bfdFamily: 4 | 6 | null;
+  /** The local address of the BFD endpoint the peer's BFD session lives on; null without BFD, or until it started. */
+  bfdLocal: string | null;
 }
 
 export class BgpSpeaker {
@@ -66,7 +66,11 @@ export class BgpSpeaker {
   private server: net.Server | null = null;
   /** The [address, password] pairs the listening socket was opened with. */
   private listenerKeys = '';
-  private readonly bfd = new Map<number, BfdUdpEndpoint>();
+  /**
+   * BFD endpoints by local address. Each joins the process's listener on that address's UDP 3784
+   * (src/io/bfd-listener.ts), which multi-node membership shares when it runs on the same address.
+   */
+  private readonly bfd = new Map<string, BfdUdpEndpoint>();
   private announcements: readonly BgpAnnouncement[] = [];
   private readonly log: Logger;
 
@@ -105,7 +109,7 @@ export class BgpSpeaker {
       const next = wanted.get(address);
       if (next !== undefined && JSON.stringify(next.spec) === JSON.stringify(entry.peer.spec) && next.metadata.name === entry.peer.metadata.name) continue;
       this.sessions.delete(address);
-      if (entry.bfdFamily !== null) this.bfd.get(entry.bfdFamily)?.removePeer(address);
+      if (entry.bfdLocal !== null) this.bfd.get(entry.bfdLocal)?.removePeer(address);
       const subcode = next === undefined ? CeaseSubcode.peerDeconfigured : CeaseSubcode.otherConfigurationChange;
       this.log.info(next === undefined ? 'BGPPeer removed' : 'BGPPeer changed: restarting its session', { peer: entry.peer.metadata.name });
       stopping.push(entry.session.stop(subcode));
@@ -113,16 +117,27 @@ export class BgpSpeaker {
     await Promise.all(stopping);
     for (const [address, peer] of wanted) {
       if (this.sessions.has(address)) continue;
-      const entry: Entry = { peer, session: this.newSession(address, peer), bfdFamily: peer.spec.bfdProfile === null ? null : parseIp(address)!.family };
+      const entry: Entry = { peer, session: this.newSession(address, peer), bfdLocal: null };
       this.sessions.set(address, entry);
       fresh.push(entry);
     }
     await this.syncListener();
+    const failed: string[] = [];
     for (const entry of fresh) {
-      if (entry.bfdFamily !== null) await this.startBfd(entry.peer, entry.session);
+      if (entry.peer.spec.bfdProfile !== null) {
+        try {
+          entry.bfdLocal = await this.startBfd(entry.peer, entry.session);
+        } catch (err) {
+          // Not started, and forgotten so the next setPeers tries it again; the other peers still start.
+          this.sessions.delete(canonicalIp(entry.peer.spec.peerAddress)!);
+          failed.push(describeError(err));
+          continue;
+        }
+      }
       entry.session.set(routesForPeer(this.announcements, this.options.node, entry.peer.metadata.name));
       entry.session.start();
     }
+    if (failed.length > 0) throw new BgpSpeakerError(failed.join('; '));
   }
 
   private newSession(address: string, peer: BGPPeer): BgpSession {
@@ -195,21 +210,27 @@ export class BgpSpeaker {
     entry.session.accept(socket);
   }
 
-  /** RFC 5882 §3.2: BFD going down from Up takes the BGP session down at once. */
-  private async startBfd(peer: BGPPeer, session: BgpSession): Promise<void> {
+  /**
+   * RFC 5882 §3.2: BFD going down from Up takes the BGP session down at once. Returns the local
+   * address the session runs on. Throws when that listener has a session with the peer's address
+   * already — multi-node membership's, if the router's address is also a speaker Node's InternalIP.
+   */
+  private async startBfd(peer: BGPPeer, session: BgpSession): Promise<string> {
     const profile = this.options.bfdProfiles.find((p) => p.metadata.name === peer.spec.bfdProfile);
     if (profile === undefined) throw new BgpSpeakerError(`BGPPeer ${peer.metadata.name}: bfdProfile "${peer.spec.bfdProfile}" does not exist`);
     const family = parseIp(session.config.peerAddress)!.family;
-    const local = peer.spec.sourceAddress ?? (family === 4 ? this.options.nodeAddresses.v4 : this.options.nodeAddresses.v6);
+    const configured = peer.spec.sourceAddress ?? (family === 4 ? this.options.nodeAddresses.v4 : this.options.nodeAddresses.v6);
+    const local = configured === null ? null : canonicalIp(configured);
     if (local === null) throw new BgpSpeakerError(`BGPPeer ${peer.metadata.name}: BFD needs a local IPv${family} address (sourceAddress or the node's)`);
-    let endpoint = this.bfd.get(family);
+    let endpoint = this.bfd.get(local);
     if (endpoint === undefined) {
       endpoint = await BfdUdpEndpoint.open({
         localAddress: local,
+        user: 'bgp',
         clock: this.options.clock,
         onWarning: (message, fields) => this.log.warn(`BFD: ${message}`, fields),
       });
-      this.bfd.set(family, endpoint);
+      this.bfd.set(local, endpoint);
     }
     const p = profile.spec;
     await endpoint.addPeer(
@@ -222,6 +243,7 @@ export class BgpSpeaker {
         },
       },
     );
+    return local;
   }
 
   /** Hands every session the routes planBgp says this node sends to its peer. */

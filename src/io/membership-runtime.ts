@@ -143,12 +143,14 @@ export class MembershipRuntime {
     this.scheduleStatus();
   }
 
-  /** Opens the BFD endpoint and the status socket on localAddress. */
+  /** Opens the BFD endpoint (src/io/bfd-udp.ts) and the status socket on localAddress. */
   static async start(o: MembershipRuntimeOptions): Promise<MembershipRuntime> {
     const local = canonicalIp(o.localAddress);
     if (local === null) throw new MembershipRuntimeError(`local address '${o.localAddress}' is not an IP address`);
+    // Joins the process's BFD listener on local:3784, which BGP's BFD shares when it runs on the same address.
     const bfd = await BfdUdpEndpoint.open({
       localAddress: local,
+      user: 'membership',
       ...(o.bfdPort !== undefined ? { port: o.bfdPort } : {}),
       ...(o.peerBfdPort !== undefined ? { peerPort: o.peerBfdPort } : {}),
       ...(o.clock !== undefined ? { clock: o.clock } : {}),
@@ -182,10 +184,22 @@ export class MembershipRuntime {
       this.reports.delete(p.node);
       this.prober.forgetOwner(p.node);
     }
-    const d = SPEAKER_BFD_DEFAULTS;
-    const b = this.o.bfd ?? {};
     for (const p of change.added) {
       this.peers.set(p.node, { address: p.address, incarnation: null, sequence: 0, macs: new Set() });
+      await this.addBfdPeer(p);
+    }
+    this.applyTargets();
+    this.changed();
+  }
+
+  /**
+   * One speaker's BFD session. Refused when the shared listener has a session with that address
+   * already (a BGPPeer's with BFD, src/io/bfd-listener.ts): logged, and the node stays bfd-down here.
+   */
+  private async addBfdPeer(p: { readonly node: string; readonly address: string }): Promise<void> {
+    const d = SPEAKER_BFD_DEFAULTS;
+    const b = this.o.bfd ?? {};
+    try {
       await this.bfd.addPeer(
         p.address,
         {
@@ -202,9 +216,9 @@ export class MembershipRuntime {
           onDetectMultChange: (c) => this.log.info('BFD detect multiplier adapted', { peer: p.node, detectMult: c.detectMult, reason: c.reason, lossBound: c.lossBound, detectionMs: c.detectionMs }),
         },
       );
+    } catch (err) {
+      this.log.error('no BFD session with a speaker: it counts as down on this node', { peer: p.node, address: p.address, error: describeError(err) });
     }
-    this.applyTargets();
-    this.changed();
   }
 
   /**

@@ -53,10 +53,17 @@ export interface NativeAddon {
   /** IP_TTL (and IPV6_UNICAST_HOPS on IPv6 sockets) for what the socket sends. */
   setTtl(fd: number, ttl: number): void;
   /**
-   * In-kernel ARP responder (native/arp_ebpf.c): creates its maps, loads the tc program and pins it
-   * at `pinPath` (bpffs); returns [progFd, tableFd, counterFd].
+   * In-kernel ARP responder (native/arp_ebpf.c): creates its maps and loads the tc program, nothing
+   * attached; returns [progFd, tableFd, ownMacsFd, counterFd] (all O_CLOEXEC).
    */
-  arpEbpfLoad(pinPath: string): [number, number, number];
+  arpEbpfLoad(): [number, number, number, number];
+  /**
+   * Attaches the program at `ifname`'s ingress through a TCX link (Linux ≥ 6.6), in the namespace
+   * of `netnsPath` when given; returns the link fd, whose close (or the process's death) detaches it.
+   */
+  arpEbpfAttach(progFd: number, ifname: string, netnsPath?: string): number;
+  /** Adds (present) or removes one of the node's own MACs (6 octets): their requests are never answered. */
+  arpEbpfOwnMac(ownMacsFd: number, mac: Buffer, present: boolean): void;
   /** Answers ARP requests for `address` (4 octets, network order) with `mac` (6 octets). */
   arpEbpfUpdate(tableFd: number, address: Buffer, mac: Buffer): void;
   /** Stops answering for `address`; absent addresses are not an error. */

@@ -52,17 +52,15 @@ export function wantsMembership(self: string, nodes: readonly Node[]): boolean {
 /**
  * Why a speaker runs no membership for this configuration, or null when it should:
  * - no-peers: wantsMembership is false (one Node, or no InternalIP for this one);
- * - no-l2-advertisement: membership elects Layer 2 owners, and nothing is announced in Layer 2;
- * - bgp-bfd-shares-port: a BGPPeer uses a BFDProfile, and its BFD endpoint (src/io/bgp-speaker.ts)
- *   listens on UDP 3784 of the same address; one process cannot bind it twice, and the two do not
- *   share an endpoint yet, so every listed node is assumed alive (log this).
+ * - no-l2-advertisement: membership elects Layer 2 owners, and nothing is announced in Layer 2.
+ * BGPPeers with a BFDProfile are no reason: their BFD sessions and membership's share the
+ * process's listener on UDP 3784 (src/io/bfd-listener.ts).
  */
-export type MembershipSkip = 'no-peers' | 'no-l2-advertisement' | 'bgp-bfd-shares-port';
+export type MembershipSkip = 'no-peers' | 'no-l2-advertisement';
 
-export function membershipSkip(self: string, config: Pick<ConfigSet, 'nodes' | 'l2Advertisements' | 'bgpPeers'>): MembershipSkip | null {
+export function membershipSkip(self: string, config: Pick<ConfigSet, 'nodes' | 'l2Advertisements'>): MembershipSkip | null {
   if (!wantsMembership(self, config.nodes)) return 'no-peers';
   if (config.l2Advertisements.length === 0) return 'no-l2-advertisement';
-  if (config.bgpPeers.some((p) => p.spec.bfdProfile !== null)) return 'bgp-bfd-shares-port';
   return null;
 }
 

@@ -1,6 +1,6 @@
 import type { ConfigIssue } from '../domain/config/types.js';
 import { describeIssue } from './config-status.js';
-import { validateObjects } from './convert.js';
+import { apiOrigin, validateObjects } from './convert.js';
 import { isJsonObject, metaOf, type Json, type JsonObject } from './json.js';
 import { RESOURCES, type ResourceType } from './resources.js';
 
@@ -10,6 +10,8 @@ import { RESOURCES, type ResourceType } from './resources.js';
  * configuration did not have — the file-mode validator's messages (unknown fields, overlapping
  * pools, unknown pool references, bad ranges), each naming the object and field. Problems that
  * were already there (in other objects) do not block an unrelated change, and deletes pass.
+ * The written object's warnings (MetalLB fields airlb accepts but does not honour) go back as the
+ * response's `warnings`, which kubectl prints as "Warning: ..." whether the object is admitted or not.
  */
 
 const CONFIG_KINDS: ReadonlyMap<string, ResourceType> = new Map(
@@ -21,7 +23,7 @@ export interface ConfigObject {
   readonly obj: JsonObject;
 }
 
-function answer(uid: Json | undefined, allowed: boolean, problems: readonly string[]): JsonObject {
+function answer(uid: Json | undefined, allowed: boolean, problems: readonly string[], warnings: readonly string[] = []): JsonObject {
   return {
     apiVersion: 'admission.k8s.io/v1',
     kind: 'AdmissionReview',
@@ -29,6 +31,7 @@ function answer(uid: Json | undefined, allowed: boolean, problems: readonly stri
       uid: typeof uid === 'string' ? uid : '',
       allowed,
       ...(allowed ? {} : { status: { code: 422, reason: 'Invalid', message: problems.join('; ') } }),
+      ...(warnings.length === 0 ? {} : { warnings: [...warnings] }),
     },
   };
 }
@@ -51,9 +54,12 @@ export function reviewAdmission(review: JsonObject, current: readonly ConfigObje
   // A problem is the change's when its field had none before (messages may mention the new
   // object, e.g. by listing the pools that exist, so the field, not the text, is compared).
   const where = (i: ConfigIssue): string => `${i.file}\u0000${i.path}`;
-  const before = new Set(validateObjects(others).map(where));
-  const problems = validateObjects([...others, { type, obj: incoming }])
-    .filter((i) => !before.has(where(i)))
-    .map(describeIssue);
-  return answer(request['uid'], problems.length === 0, problems);
+  const before = new Set(validateObjects(others).issues.map(where));
+  const after = validateObjects([...others, { type, obj: incoming }]);
+  const problems = after.issues.filter((i) => !before.has(where(i))).map(describeIssue);
+  // Every warning about the written object, even one it already had: each apply says it again,
+  // as the API server does for deprecated fields.
+  const self = apiOrigin(type, incoming).file;
+  const warnings = after.warnings.filter((w) => w.file === self).map(describeIssue);
+  return answer(request['uid'], problems.length === 0, problems, warnings);
 }

@@ -19,7 +19,8 @@ export function describeIssue(i: ConfigIssue): string {
  * object says whether the configuration as a whole is valid, for people and scripts
  * (`kubectl -n metallb-system get configmap airlb-config-status -o yaml`):
  * data.valid "true"/"false", data.problems one per line, data.applied says whether the pools in
- * force are the ones written (false while invalid pools are being refused).
+ * force are the ones written (false while invalid pools are being refused), data.warnings the
+ * MetalLB fields airlb accepts but does not honour, one per line (they never make it invalid).
  */
 export class ConfigStatusWriter {
   private last = '';
@@ -30,11 +31,12 @@ export class ConfigStatusWriter {
     private readonly log: Logger,
   ) {}
 
-  async publish(issues: readonly ConfigIssue[], applied: boolean): Promise<void> {
+  async publish(issues: readonly ConfigIssue[], warnings: readonly ConfigIssue[], applied: boolean): Promise<void> {
     const data = {
       valid: String(issues.length === 0),
       applied: String(applied),
       problems: issues.map(describeIssue).join('\n'),
+      warnings: warnings.map(describeIssue).join('\n'),
     };
     const key = JSON.stringify(data);
     if (key === this.last) return;

@@ -30,7 +30,8 @@ import type { ApiTransport } from './transport.js';
  *
  * Invalid metallb.io configuration (the file-mode validator, run on the API objects) is reported
  * as Warning Events on the offending objects and in airlb_config_issues; pools with problems are
- * not applied, the last good ones stay in force.
+ * not applied, the last good ones stay in force. MetalLB fields airlb accepts but does not honour
+ * are Warning Events too (reason ConfigurationWarning), and change nothing else.
  */
 
 export interface ControllerOptions {
@@ -160,8 +161,8 @@ export class Controller {
     const config = this.state.config();
     if (this.pendingPools) {
       this.pendingPools = false;
-      const { issues, applied } = this.applyPools(config);
-      await this.configStatus?.publish(issues, applied);
+      const { issues, warnings, applied } = this.applyPools(config);
+      await this.configStatus?.publish(issues, warnings, applied);
     }
     if (!this.poolsAccepted) return;
     if (!this.restored) {
@@ -178,34 +179,36 @@ export class Controller {
   }
 
   /** Validates the metallb.io objects and applies the pools when they are sound. */
-  private applyPools(config: ConfigSet): { issues: ConfigIssue[]; applied: boolean } {
+  private applyPools(config: ConfigSet): { issues: ConfigIssue[]; warnings: ConfigIssue[]; applied: boolean } {
     const objects = this.configObjects();
-    const issues = validateObjects(objects);
+    const { issues, warnings } = validateObjects(objects);
     this.metrics?.configIssues.set(issues.length);
-    this.reportIssues(objects, issues);
+    this.reportIssues(objects, issues, warnings);
     if (issues.some((i) => i.kind === 'IPAddressPool' || i.kind === '')) {
       this.log.warn('IPAddressPool configuration has problems; keeping the pools in force', { issues: issues.length });
-      return { issues, applied: false };
+      return { issues, warnings, applied: false };
     }
     try {
       const { released } = this.allocator.setPools(config.pools, config.namespaces);
       this.poolsAccepted = true;
       if (released.length > 0) this.log.info('addresses released by a pool change', { services: released.map((r) => `${r.namespace}/${r.name}`) });
-      return { issues, applied: true };
+      return { issues, warnings, applied: true };
     } catch (err) {
       this.log.error('pools rejected; keeping the pools in force', { error: describeError(err) });
-      return { issues, applied: false };
+      return { issues, warnings, applied: false };
     }
   }
 
-  private reportIssues(objects: readonly { type: ResourceType; obj: JsonObject }[], issues: readonly ConfigIssue[]): void {
+  private reportIssues(objects: readonly { type: ResourceType; obj: JsonObject }[], issues: readonly ConfigIssue[], warnings: readonly ConfigIssue[]): void {
     const byFile = new Map(objects.map((o) => [apiOrigin(o.type, o.obj).file, o.obj] as const));
-    for (const issue of issues) {
+    const report = (issue: ConfigIssue, logged: string, reason: string): void => {
       const obj = byFile.get(issue.file);
       const text = `${issue.path === '' ? '' : `${issue.path}: `}${issue.message}`;
-      this.log.warn('invalid configuration', { object: issue.file, problem: text });
-      if (obj !== undefined) this.events.record(subjectOf(obj), 'Warning', 'InvalidConfiguration', text);
-    }
+      this.log.warn(logged, { object: issue.file, problem: text });
+      if (obj !== undefined) this.events.record(subjectOf(obj), 'Warning', reason, text);
+    };
+    for (const issue of issues) report(issue, 'invalid configuration', 'InvalidConfiguration');
+    for (const warning of warnings) report(warning, 'configuration warning', 'ConfigurationWarning');
   }
 
   /** After a restart: every address a Service shows in its status is taken back before anything new. */

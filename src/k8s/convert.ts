@@ -71,9 +71,12 @@ export function toConfigSet(resources: Iterable<Resource>): ConfigSet {
 /**
  * The admission checks of file mode applied to API objects: shape (unknown fields, wrong types,
  * missing required fields) and MetalLB's rules across objects (overlapping pools, unknown pool
- * references, ...). Every object is one source named like apiOrigin, so issues name the object.
+ * references, ...) as `issues`, and the MetalLB fields airlb accepts but does not honour as
+ * `warnings` (never a reason to refuse). Every object is one source named like apiOrigin, so both
+ * name the object.
  */
-export function validateObjects(objects: readonly { type: ResourceType; obj: JsonObject }[]): ConfigIssue[] {
+export function validateObjects(objects: readonly { type: ResourceType; obj: JsonObject }[]): { issues: ConfigIssue[]; warnings: ConfigIssue[] } {
   const sources = objects.map(({ type, obj }) => ({ file: apiOrigin(type, obj).file, text: JSON.stringify(obj) }));
-  return loadConfig(sources).issues;
+  const { issues, warnings } = loadConfig(sources);
+  return { issues, warnings };
 }

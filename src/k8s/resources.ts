@@ -64,6 +64,8 @@ export const RESOURCES = {
   namespace: core('Namespace', 'namespaces', false, true),
   event: core('Event', 'events', true, false),
   configMap: core('ConfigMap', 'configmaps', true, false),
+  // Read by the speaker for BGPPeer passwordSecret, in its own namespace only.
+  secret: core('Secret', 'secrets', true, false),
   endpointSlice: { kind: 'EndpointSlice', group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', namespaced: true, statusSubresource: false },
   ipAddressPool: metallb('IPAddressPool', 'v1beta1', 'ipaddresspools', true),
   l2Advertisement: metallb('L2Advertisement', 'v1beta1', 'l2advertisements'),

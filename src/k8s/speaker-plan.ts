@@ -24,6 +24,8 @@ export interface SpeakerPlanInput {
   readonly node: string;
   readonly loadBalancerClass: string | null;
   readonly memo?: HashOrderMemo;
+  /** Liveness and verification from multi-node membership; default speakersOf(config.nodes). */
+  readonly speakers?: readonly SpeakerFacts[];
 }
 
 export interface SpeakerPlan {
@@ -59,9 +61,11 @@ export function assignmentsFromStatus(services: readonly Service[], pools: reado
 }
 
 /**
- * A speaker is taken as alive while its Node is Ready (or reports no Ready condition at all, as
- * nodes without a kubelet do): airlb has no memberlist, and the node lifecycle controller marks
- * a dead node NotReady/Unknown after its grace period (40 s by default).
+ * Without multi-node membership (a single Node with an InternalIP, or membership not started), a
+ * speaker is taken as alive while its Node is Ready (or reports no Ready condition at all, as
+ * nodes without a kubelet do): the node lifecycle controller marks a dead node NotReady/Unknown
+ * after its grace period (40 s by default). NetworkUnavailable is left to the election
+ * (eligibility.ts), which names it as the reason.
  */
 function nodeReady(node: Node): boolean {
   const ready = node.status.conditions.find((c) => c.type === 'Ready');
@@ -82,7 +86,7 @@ export function speakerPlan(input: SpeakerPlanInput): SpeakerPlan {
       pools: config.pools,
       l2Advertisements: config.l2Advertisements,
       endpointSlices: config.endpointSlices,
-      speakers: speakersOf(config.nodes),
+      speakers: input.speakers ?? speakersOf(config.nodes),
       endpointsTracked: true,
     },
     input.memo,

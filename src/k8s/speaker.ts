@@ -2,18 +2,26 @@ import type { Clock, Timer } from '../domain/clock.js';
 import type { Node } from '../domain/config/types.js';
 import { HashOrderMemo } from '../domain/election/hash-order.js';
 import { UPLINK_LABEL } from '../domain/election/speakers.js';
+import { takeoverVips } from '../domain/election/takeover.js';
+import type { L2Announcement, SpeakerFacts } from '../domain/election/types.js';
 import type { Classifier, InterfaceFacts } from '../domain/l2/interfaces.js';
+import type { VipTally } from '../domain/l2/verification.js';
+import type { MembershipStatus } from '../io/membership-runtime.js';
 import { describeError } from '../errors.js';
 import { watchInterfaces, type InterfaceWatcher } from '../io/interfaces.js';
 import type { Logger } from '../io/logger.js';
 import type { DesiredVip } from '../standalone/desired.js';
+import type { StandaloneBgpStatus } from '../standalone/bgp.js';
 import { StandaloneEngine, type EngineStatus, type LinkLayer } from '../standalone/engine.js';
 import { ClusterState } from './cluster-state.js';
 import { subjectOf, type EventSink } from './events.js';
 import { Informer, type BackoffOptions } from './informer.js';
 import { L2StatusWriter, type L2StatusEntry } from './l2-status.js';
 import { objectPath, RESOURCES, type ResourceType } from './resources.js';
-import { speakerPlan } from './speaker-plan.js';
+import { SPEAKER_BGP_TYPES, SpeakerBgp, type SpeakerBgpOptions } from './speaker-bgp.js';
+import { handovers, notHeardMessage, type Handover } from './handovers.js';
+import { KubeMembership, type KubeMembershipOptions } from './speaker-membership.js';
+import { speakerPlan, speakersOf } from './speaker-plan.js';
 import type { ApiTransport } from './transport.js';
 import { uplinkOf } from './uplink.js';
 
@@ -51,6 +59,17 @@ export interface KubeSpeakerOptions {
   readonly debounceMs?: number;
   /** Called when this node starts announcing a Service (metrics count takeovers). */
   readonly onTakeover?: (service: string) => void;
+  /**
+   * Multi-node membership: BFD between the speakers, announcement verification, control-plane
+   * fallback (speaker-membership.ts). Absent: liveness is the Nodes' Ready condition alone.
+   */
+  readonly membership?: Pick<KubeMembershipOptions, 'verify' | 'tuning'>;
+  /** A VIP came to this node from another one (metrics count failovers by reason). */
+  readonly onFailover?: (handover: Handover) => void;
+  /** A VIP's owner (any node) failed verification in this speaker's tally. */
+  readonly onVerificationFailure?: (tally: VipTally) => void;
+  /** BGP listener, node-address fallback and MD5 addon (speaker-bgp.ts; defaults: [::]:179, /sys/class/net, loaded on use). */
+  readonly bgp?: Pick<SpeakerBgpOptions, 'listen' | 'readInterfaces' | 'native'>;
 }
 
 const SPEAKER_TYPES: readonly ResourceType[] = [
@@ -60,6 +79,7 @@ const SPEAKER_TYPES: readonly ResourceType[] = [
   RESOURCES.namespace,
   RESOURCES.ipAddressPool,
   RESOURCES.l2Advertisement,
+  ...SPEAKER_BGP_TYPES,
 ];
 
 /** ServiceL2Status writes wait this long for the engine to settle (claims take a probe). */
@@ -74,7 +94,10 @@ export class KubeSpeaker {
   private readonly l2Objects: Informer;
   private readonly l2Writer: L2StatusWriter;
   private readonly engine: StandaloneEngine;
+  private readonly bgp: SpeakerBgp;
   private readonly memo = new HashOrderMemo();
+  private readonly membership: KubeMembership | null;
+  private elected: readonly L2Announcement[] = [];
   private interfaceWatch: InterfaceWatcher | null = null;
   private facts: readonly InterfaceFacts[] | null = null;
   private announce: readonly DesiredVip[] = [];
@@ -103,13 +126,19 @@ export class KubeSpeaker {
       wifiPromiscuous: options.wifiPromiscuous,
       onChange: () => this.engineChanged(),
     });
+    this.membership =
+      options.membership === undefined
+        ? null
+        : new KubeMembership({ ...options.membership, node: options.node, logger: this.log, clock: options.clock, onChange: () => this.replan() });
     this.state.onChange(() => this.replan());
+    this.bgp = new SpeakerBgp({ ...common, ...options.bgp, state: this.state, node: options.node, namespace: options.namespace, loadBalancerClass: options.loadBalancerClass, events: options.events });
   }
 
   /** Starts the informers and the interface scan; announcing begins after the first full list. */
   start(): void {
     this.state.start();
     this.l2Objects.start();
+    this.bgp.start();
     this.interfaceWatch = watchInterfaces({
       ...(this.o.readInterfaces === undefined ? {} : { read: this.o.readInterfaces }),
       ...(this.o.interfaceIntervalMs === undefined ? {} : { intervalMs: this.o.interfaceIntervalMs }),
@@ -124,14 +153,20 @@ export class KubeSpeaker {
     void this.state.synced.then(() => this.replan());
   }
 
-  /** Stops answering at once and closes every socket. ServiceL2Status objects are left for the next run to settle. */
-  stop(): void {
+  /**
+   * Stops answering at once and closes every socket; resolves once the BGP peers were told Cease.
+   * ServiceL2Status objects are left for the next run to settle.
+   */
+  stop(): Promise<void> {
     this.stopped = true;
+    // AdminDown first (RFC 5880 §6.8.16): the peers take the VIPs over without waiting to detect.
+    this.membership?.close();
     this.state.stop();
     this.l2Objects.stop();
     this.interfaceWatch?.close();
     this.l2Timer?.cancel();
     this.engine.close();
+    return this.bgp.stop();
   }
 
   get ready(): { ok: boolean; detail: string } {
@@ -153,16 +188,39 @@ export class KubeSpeaker {
     return this.announce;
   }
 
+  /** BGP sessions and the routes this node announces (speaker-bgp.ts). */
+  bgpStatus(): StandaloneBgpStatus {
+    return this.bgp.status();
+  }
+
+  /** Every (Service, address) this node announces over BGP. */
+  bgpAnnounced(): { readonly service: string; readonly ip: string }[] {
+    return this.bgp.announced();
+  }
+
+  /** BFD peers, mode and verification votes; null while multi-node membership does not run. */
+  membershipStatus(): MembershipStatus | null {
+    return this.membership?.status() ?? null;
+  }
+
   engineStatus(): EngineStatus {
     return this.engine.status();
   }
 
   private replan(): void {
     if (this.stopped) return;
-    const plan = speakerPlan({ config: this.state.config(), node: this.o.node, loadBalancerClass: this.o.loadBalancerClass, memo: this.memo });
-    this.announce = plan.announce;
+    const config = this.state.config();
+    this.membership?.sync(config);
+    const speakers = this.membership?.speakers();
+    const plan = speakerPlan({ config, node: this.o.node, loadBalancerClass: this.o.loadBalancerClass, memo: this.memo, ...(speakers === undefined ? {} : { speakers }) });
+    this.membership?.setProbeTargets(plan.elected);
+    // VIPs won from an owner membership says is dead get the short claim (takeover.ts): it cannot answer a probe.
+    const previousOwners = new Map(this.elected.flatMap((a) => (a.node === null ? [] : [[a.ip, a.node] as const])));
+    const takeover = takeoverVips({ self: this.o.node, won: plan.announce.map((v) => v.ip), previousOwners, ...(speakers === undefined ? {} : { speakers }) });
+    this.noteHandovers(plan.elected, speakers ?? speakersOf(config.nodes));
+    this.announce = plan.announce.map((v) => (takeover.has(v.ip) ? { ...v, takeover: true } : v));
     this.planned = true;
-    this.engine.setDesired(plan.announce);
+    this.engine.setDesired(this.announce);
     const now = new Set(plan.announce.flatMap((v) => v.services));
     for (const service of now) {
       if (this.mine.has(service)) continue;
@@ -174,6 +232,22 @@ export class KubeSpeaker {
     this.mine = now;
     this.publishUplink();
     this.scheduleL2Status();
+  }
+
+  /** Counts and logs the VIPs that came to this node, and reports the verification failures seen since the last election. */
+  private noteHandovers(elected: readonly L2Announcement[], speakers: readonly SpeakerFacts[]): void {
+    for (const h of handovers(this.elected, elected, speakers)) {
+      if (h.to !== this.o.node) continue;
+      this.log.info('taking over a VIP', { ip: h.ip, service: h.service, from: h.from, reason: h.reason });
+      this.o.onFailover?.(h);
+    }
+    for (const t of this.membership?.takeNewFailures() ?? []) {
+      this.o.onVerificationFailure?.(t);
+      // The owner reports its own failure, once: every speaker reaches the same tally.
+      if (t.owner !== this.o.node) continue;
+      for (const service of new Set(elected.filter((a) => a.ip === t.ip).map((a) => a.service))) this.serviceEvent(service, 'Warning', 'notHeard', notHeardMessage(t));
+    }
+    this.elected = elected;
   }
 
   private serviceEvent(service: string, type: 'Normal' | 'Warning', reason: string, message: string): void {

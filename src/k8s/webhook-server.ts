@@ -43,6 +43,9 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       if (isJsonObject(response) && response['allowed'] === false) {
         options.logger.info('admission refused', { message: String(isJsonObject(response['status']) ? response['status']['message'] : '') });
       }
+      if (isJsonObject(response) && Array.isArray(response['warnings'])) {
+        options.logger.info('admission warnings', { warnings: response['warnings'].map(String) });
+      }
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
     });
   });

@@ -5,8 +5,8 @@ import type { EngineCounters } from '../standalone/engine.js';
 export interface SpeakerMetricsSource {
   readonly node: string;
   counters(): EngineCounters;
-  /** service "namespace/name" and ip of every announcement this node makes. */
-  announced(): readonly { readonly service: string; readonly ip: string }[];
+  /** service "namespace/name" and ip of every announcement this node makes (protocol default layer2). */
+  announced(): readonly { readonly service: string; readonly ip: string; readonly protocol?: 'layer2' | 'bgp' }[];
   uplink(): 'wired' | 'wireless' | null;
   apiConnected(): boolean;
 }
@@ -41,7 +41,7 @@ export function registerSpeakerMetrics(registry: Registry, source: SpeakerMetric
     registers,
     collect() {
       this.reset();
-      for (const a of source.announced()) this.set({ ip: a.ip, node: source.node, protocol: 'layer2', service: a.service }, 1);
+      for (const a of source.announced()) this.set({ ip: a.ip, node: source.node, protocol: a.protocol ?? 'layer2', service: a.service }, 1);
     },
   });
   totalOf('metallb_layer2_requests_received', 'ARP requests and neighbor solicitations received (every decision, answered or not)', (c) => sum(c.arp) + sum(c.ns));

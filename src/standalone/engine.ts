@@ -37,8 +37,13 @@ import {
  * - One packet socket per interface, shared by every VIP announced there, receiving ARP and
  *   ICMPv6 (the LinkLayer decides how; src/io/packet-socket.ts in production, a fake in tests).
  * - One VipAnnouncer (src/domain/l2/announcer.ts) per VIP: probe → claim → burst → refresh, with
- *   conflict handling. The responder answers only for VIPs an announcer has claimed, through
- *   decideArp/decideNs, and counts every decision by reason.
+ *   conflict handling; a VIP marked `takeover` (its previous owner is dead) probes with the short
+ *   takeover claim. The mark matters only when the announcer starts: a VIP already held or being
+ *   probed keeps going.
+ *   The responder answers only for VIPs an announcer has claimed, through decideArp/decideNs, and
+ *   counts every decision by reason.
+ * - Sockets also stay open on the interfaces of standby VIPs (ones this node may take over), so a
+ *   takeover starts probing at once.
  * - Promiscuous membership on wireless interfaces that announce (src/domain/l2/promiscuous.ts),
  *   and the solicited-node multicast groups of the IPv6 VIPs (RFC 4861 §7.2.1: a node joins the
  *   solicited-node group of every address it answers for, or NS for it never reach the host).
@@ -170,6 +175,9 @@ export class StandaloneEngine {
   private classified: ClassifiedInterface[] = [];
   private interfacesKnown = false;
   private desired: readonly DesiredVip[] = [];
+  /** Interfaces kept open for VIPs this node may take over (setDesired's `standby`). */
+  private standby: readonly DesiredVip[] = [];
+  private warm = new Set<string>();
   private readonly vips = new Map<string, VipEntry>();
   private readonly ports = new Map<string, Port>();
   /** VIP → interfaces answering for it, as the announcers last said. */
@@ -205,10 +213,16 @@ export class StandaloneEngine {
     this.reconcile();
   }
 
-  /** The VIPs this node should announce (a config load or reload). */
-  setDesired(vips: readonly DesiredVip[]): void {
+  /**
+   * The VIPs this node should announce (a config load or reload, an election), and optionally the
+   * VIPs it may take over (desired.ts `standby`): their interfaces get a socket now, though nothing
+   * is announced or answered there for them, because opening one — with its eBPF ARP responder —
+   * takes 12–20 ms, which a takeover should not spend.
+   */
+  setDesired(vips: readonly DesiredVip[], standby: readonly DesiredVip[] = []): void {
     if (this.closed) return;
     this.desired = vips;
+    this.standby = standby;
     this.reconcile();
   }
 
@@ -289,6 +303,7 @@ export class StandaloneEngine {
         entry.selected = selectedInterfaces(verdicts);
       }
     }
+    this.warm = new Set(this.standby.flatMap((v) => selectedInterfaces(selectInterfaces(v.ip, v, this.classified))));
     this.openPorts();
     for (const entry of this.vips.values()) this.applyAnnouncer(entry);
     this.closeUnusedPorts();
@@ -299,7 +314,7 @@ export class StandaloneEngine {
   }
 
   private openPorts(): void {
-    const needed = new Set<string>();
+    const needed = new Set(this.warm);
     for (const entry of this.vips.values()) for (const name of entry.selected) needed.add(name);
     for (const name of needed) {
       const facts = this.classified.find((c) => c.facts.name === name)!.facts;
@@ -352,12 +367,14 @@ export class StandaloneEngine {
       },
     });
     entry.announcer = announcer;
-    this.log.info('vip probing', { vip, services: entry.desired.services, interfaces: entry.selected.join(',') });
-    announcer.start();
+    // The domain decided (desired.ts, takeover.ts): the short claim only when the previous owner is dead.
+    const claim = entry.desired.takeover === true ? 'takeover' : 'normal';
+    this.log.info('vip probing', { vip, services: entry.desired.services, interfaces: entry.selected.join(','), claim });
+    announcer.start(claim);
   }
 
   private closeUnusedPorts(): void {
-    const used = new Set<string>();
+    const used = new Set(this.warm);
     for (const entry of this.vips.values()) for (const name of entry.selected) used.add(name);
     for (const [name, port] of this.ports) if (!used.has(name)) this.closePort(name, port);
   }

@@ -15,16 +15,26 @@ import type { LinkLayer, LinkPort } from './engine.js';
  * membership — so turning it on or off never reopens, and never loses frames on, the sockets that
  * answer. Closing a socket drops its memberships in the kernel, crash included. The ARP socket
  * carries the engine's fast-path table (setArpReplies), so claimed IPv4 VIPs are answered in the
- * addon's receive callback. With ARP offload 'kernel' the same table also goes to the eBPF responder
- * at tc ingress (src/io/arp-offload.ts), which answers before the ETH_P_ARP socket would see the
- * request; the native table stays installed, so while the program loads — or where it cannot —
- * the fast path answers as before and nothing is answered twice. The requests the program answers
- * are seen by an observer socket bound to ETH_P_ALL (those get frames before tc ingress) and go to
- * the engine as answered, so its counters and conflict checks see them as with the fast path.
+ * addon's receive callback. With ARP offload 'auto' (the default) or 'kernel' the same table also
+ * goes to the eBPF responder at tc ingress (src/io/arp-offload.ts), attached by a TCX link that dies
+ * with the process; it answers before the ETH_P_ARP socket would see the request, so the native
+ * table stays installed as the backstop and nothing is answered twice. The requests the program
+ * answers are seen by an observer socket bound to ETH_P_ALL (those get frames before tc ingress)
+ * and go to the engine as answered, so its counters and conflict checks see them as with the fast
+ * path.
  */
 
-/** Who answers ARP for claimed VIPs: the eBPF program when it loads (else the addon), or the addon. */
-export type ArpOffloadMode = 'kernel' | 'native';
+/**
+ * Who answers ARP for claimed VIPs: 'auto' the eBPF program, or the addon's fast path where it
+ * cannot attach (older kernel, missing CAP_BPF; the reason is logged); 'kernel' the eBPF program or
+ * nothing (the interface is not opened, with the reason); 'native' the addon's fast path.
+ */
+export const ARP_OFFLOAD_MODES = ['auto', 'kernel', 'native'] as const;
+export type ArpOffloadMode = (typeof ARP_OFFLOAD_MODES)[number];
+
+export function isArpOffloadMode(text: string): text is ArpOffloadMode {
+  return (ARP_OFFLOAD_MODES as readonly string[]).includes(text);
+}
 
 /** EtherType 0 binds to no protocol: the socket receives nothing (packet(7)). */
 const NO_PROTOCOL = 0;
@@ -38,8 +48,6 @@ class PacketLinkPort implements LinkPort {
   private groups = new Set<string>();
   private kernel: KernelArpResponder | null = null;
   private observer: PacketSocket | null = null;
-  private replies: ReadonlyMap<string, string> = new Map();
-  private closed = false;
 
   constructor(
     private readonly ifname: string,
@@ -55,36 +63,39 @@ class PacketLinkPort implements LinkPort {
       this.arp.close();
       throw err;
     }
-    if (offload === 'kernel') this.loadKernelResponder(onFrame);
-    else this.log?.info('ARP offload: native fast path', { ifname });
+    if (offload === 'native') {
+      this.log?.info('ARP offload: native fast path', { ifname });
+      return;
+    }
+    try {
+      this.attachKernelResponder(onFrame);
+    } catch (err) {
+      if (offload === 'kernel') {
+        this.arp.close();
+        this.nd.close();
+        throw err;
+      }
+      this.log?.warn('ARP offload: kernel responder unavailable, using the native fast path', { ifname, reason: (err as Error).message });
+    }
   }
 
-  private loadKernelResponder(onFrame: (frame: Buffer, answered: boolean) => void): void {
-    KernelArpResponder.open(this.ifname).then(
-      (kernel) => {
-        if (this.closed) {
-          kernel.close();
-          return;
-        }
-        // Outgoing frames (our replies included) come back as 'other' on an ETH_P_ALL socket: skipped.
-        let observer: PacketSocket;
-        try {
-          observer = openPacketSocket({ ifname: this.ifname, ethertype: ALL_PROTOCOLS, filter: arpFilter() });
-        } catch (err) {
-          kernel.close();
-          throw err;
-        }
-        observer.on('frame', (frame, packetType) => {
-          if (packetType !== 'other' && kernel.answers(frame)) onFrame(frame, true);
-        });
-        observer.on('error', (err) => this.onError(this.ifname, err));
-        this.observer = observer;
-        this.kernel = kernel;
-        kernel.setReplies(this.replies);
-        this.log?.info('ARP offload: kernel (eBPF at tc ingress)', { ifname: this.ifname });
-      },
-      (err: Error) => this.log?.warn('ARP offload: kernel responder unavailable, using the native fast path', { ifname: this.ifname, error: err.message }),
-    ).catch((err: Error) => this.log?.error('ARP offload: kernel responder failed', { ifname: this.ifname, error: err.message }));
+  private attachKernelResponder(onFrame: (frame: Buffer, answered: boolean) => void): void {
+    const kernel = KernelArpResponder.open(this.ifname);
+    // Outgoing frames (our replies included) come back as 'other' on an ETH_P_ALL socket: skipped.
+    let observer: PacketSocket;
+    try {
+      observer = openPacketSocket({ ifname: this.ifname, ethertype: ALL_PROTOCOLS, filter: arpFilter() });
+    } catch (err) {
+      kernel.close();
+      throw err;
+    }
+    observer.on('frame', (frame, packetType) => {
+      if (packetType !== 'other' && kernel.answers(frame)) onFrame(frame, true);
+    });
+    observer.on('error', (err) => this.onError(this.ifname, err));
+    this.observer = observer;
+    this.kernel = kernel;
+    this.log?.info('ARP offload: kernel (eBPF at tc ingress, TCX link)', { ifname: this.ifname });
   }
 
   send(frame: Buffer): void {
@@ -104,8 +115,8 @@ class PacketLinkPort implements LinkPort {
   /** Only ARP has a fast path: NDP replies still come from the engine. */
   setArpReplies(replies: ReadonlyMap<string, string>, ownMacs: ReadonlySet<string>): void {
     this.arp.setArpReplies(replies, ownMacs);
-    this.replies = new Map(replies);
-    this.kernel?.setReplies(this.replies);
+    this.kernel?.setOwnMacs(ownMacs);
+    this.kernel?.setReplies(replies);
   }
 
   setMulticast(macs: readonly string[]): void {
@@ -116,7 +127,6 @@ class PacketLinkPort implements LinkPort {
   }
 
   close(): void {
-    this.closed = true;
     this.kernel?.close();
     this.kernel = null;
     this.observer?.close();

@@ -1,6 +1,6 @@
 import type { PreviousAssignment } from '../domain/allocator/plan.js';
-import { formatIssue, loadConfig } from '../domain/config/index.js';
-import type { ConfigSet } from '../domain/config/types.js';
+import { formatIssue, formatWarning, loadConfig } from '../domain/config/index.js';
+import type { ConfigIssue, ConfigSet } from '../domain/config/types.js';
 import type { SpeakerFacts } from '../domain/election/types.js';
 import { standaloneControlPlane } from '../domain/membership/view.js';
 import type { MembershipStatus } from '../io/membership-runtime.js';
@@ -247,7 +247,7 @@ export class StandaloneSpeaker {
     this.rejected = [];
     // What this load allocated is what the next load restores: nothing moves across reloads.
     this.previous = desired.allocations.filter((e) => e.ips.length > 0).map((e) => ({ namespace: e.namespace, name: e.name, ips: e.ips }));
-    this.logLoad(desired, sources.length);
+    this.logLoad(desired, sources.length, parsed.warnings);
     await this.persist(desired);
     this.config = parsed.config;
     // Membership may have changed while persisting: elect again on what it says now.
@@ -259,13 +259,14 @@ export class StandaloneSpeaker {
     return this.membership === null ? {} : { speakers: this.membership.runtime.speakerFacts() };
   }
 
+  /** Elects on what membership says now; VIPs won from an owner that died since `current` are takeovers. */
   private elect(config: ConfigSet): DesiredState {
-    return desiredState({ config, node: this.o.node, previous: this.previous, memo: this.memo, ...this.speakers() });
+    return desiredState({ config, node: this.o.node, previous: this.previous, memo: this.memo, ...this.speakers(), before: this.current ?? undefined });
   }
 
   private apply(desired: DesiredState): void {
     this.current = desired;
-    this.engine.setDesired(desired.announce);
+    this.engine.setDesired(desired.announce, desired.standby);
     const verify = this.o.verifyAnnouncements !== false;
     this.membership?.runtime.setProbeTargets(verify ? desired.elsewhere.flatMap((e) => (e.node === null ? [] : [{ ip: e.ip, owner: e.node }])) : []);
     this.status?.changed();
@@ -275,7 +276,6 @@ export class StandaloneSpeaker {
   private async syncMembership(config: ConfigSet): Promise<void> {
     if (this.membership !== null) return this.membership.runtime.setNodes(config.nodes);
     const skip = membershipSkip(this.o.node, config);
-    if (skip === 'bgp-bfd-shares-port') this.log.warn('multi-node membership not started: a BGPPeer uses BFD on UDP 3784 of this address; every listed node is assumed alive', { node: this.o.node });
     if (skip !== null) return;
     this.membership = await startNodeMembership({
       self: this.o.node,
@@ -296,7 +296,7 @@ export class StandaloneSpeaker {
     }
   }
 
-  private logLoad(desired: DesiredState, files: number): void {
+  private logLoad(desired: DesiredState, files: number, warnings: readonly ConfigIssue[]): void {
     this.log.info('configuration loaded', {
       generation: this.generation,
       files,
@@ -304,6 +304,9 @@ export class StandaloneSpeaker {
       announcing: desired.announce.length,
       elsewhere: desired.elsewhere.length,
     });
+    // MetalLB fields airlb accepts but does not honour (warnings.ts): said on every load, as `airlb
+    // validate` says them, so a speaker started without validating still shows the difference.
+    for (const w of warnings) this.log.warn('configuration warning', { warning: formatWarning(w) });
     if (desired.node === 'missing') {
       this.log.warn('this node is not among the Node objects of the configuration, so it announces nothing; add a Node named like --node or fix --node', { node: this.o.node });
     }

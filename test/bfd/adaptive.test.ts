@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   LOSS_FLOOR,
   LossMeter,
+  MIN_WINDOW_SAMPLES,
   SPEAKER_BFD_DEFAULTS,
   adaptiveDetectMult,
   chooseDetectMult,
@@ -77,12 +78,30 @@ describe('loss-adaptive Detect Mult', () => {
     assert.deepEqual(meter.long(), { expected: 0, received: 0, lossRate: 0 });
   });
 
-  it('starts a wireless uplink at the multiplier for 5 % loss until it has measured enough', () => {
+  it('plans for the longest Detection Time until a first window is measured, wired or wireless', () => {
+    const meter = new LossMeter();
+    const options = { wireless: false, maxDetectionMs: SPEAKER_BFD_DEFAULTS.maxDetectionMs };
+    for (const wireless of [false, true]) {
+      const c = adaptiveDetectMult(meter, 50, { ...options, wireless });
+      assert.deepEqual([c.detectMult, c.reason, c.detectionMs], [9, 'unmeasured', 450], `nothing measured, wireless ${wireless}`);
+    }
+    let t = 0;
+    meter.record(t, 50);
+    for (let i = 0; i < MIN_WINDOW_SAMPLES - 1; i++) meter.record((t += 50), 50);
+    assert.equal(adaptiveDetectMult(meter, 50, options).reason, 'unmeasured', `${MIN_WINDOW_SAMPLES - 1} expected packets are not a window yet`);
+    meter.record((t += 50), 50);
+    assert.equal(adaptiveDetectMult(meter, 50, options).detectMult, 3, 'a clean first window on a wired link: the minimum');
+  });
+
+  it('keeps a wireless uplink at the multiplier for 5 % loss until it has measured enough', () => {
     const meter = new LossMeter();
     const options = { wireless: true, maxDetectionMs: SPEAKER_BFD_DEFAULTS.maxDetectionMs };
-    assert.equal(adaptiveDetectMult(meter, 50, options).detectMult, 6);
+    let t = 0;
+    meter.record(t, 50);
+    for (let i = 0; i < 100; i++) meter.record((t += 50), 50);
+    assert.equal(adaptiveDetectMult(meter, 50, options).detectMult, 6, '100 clean packets do not yet outweigh the wireless prior');
     assert.equal(adaptiveDetectMult(meter, 50, { ...options, wireless: false }).detectMult, 3);
-    for (let t = 0; t <= 400 * 50; t += 50) meter.record(t, 50);
+    for (let i = 0; i < 300; i++) meter.record((t += 50), 50);
     assert.equal(adaptiveDetectMult(meter, 50, options).detectMult, 3, 'a clean measurement replaces the prior');
   });
 

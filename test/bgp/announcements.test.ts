@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BGPAdvertisement, BGPPeer, Community } from '../../src/domain/config/types.js';
-import { planBgp, type BgpPlanInput } from '../../src/domain/bgp/announcements.js';
+import { peersOfNode, planBgp, type BgpPlanInput } from '../../src/domain/bgp/announcements.js';
 import { assign, matchLabels, node, pool, service, slice, speaker } from '../election/builders.js';
 
 const origin = { file: 'test.yaml', line: 1, fieldLines: new Map<string, number>() };
@@ -107,4 +107,46 @@ test('pools without a BGPAdvertisement, dead speakers and excluded nodes announc
     speakers: [speaker('pi1', 'wired', false), speaker('pi2'), speaker('pi3')],
   }));
   assert.deepEqual(plan, []);
+});
+
+// BGPAdvertisement serviceSelectors (MetalLB PR #2917): the advertisement applies only to Services
+// whose labels match one selector; an empty list applies to every Service.
+const front = service('front', 'Cluster', 'default', { tier: 'front' });
+const back = service('back', 'Cluster', 'default', { tier: 'back' });
+const selectedInput = (bgpAdvertisements: BGPAdvertisement[]) =>
+  input({
+    assignments: [assign(front, ['192.168.1.240', '2001:db8::10']), assign(back, ['192.168.1.241'])],
+    endpointSlices: [slice('front', NODES.map((n) => ({ node: n }))), slice('back', NODES.map((n) => ({ node: n })))],
+    bgpPeers: [peer('edge-router'), peer('core-router', { peerAddress: '192.168.1.2' })],
+    bgpAdvertisements,
+  });
+
+test('a BGPAdvertisement with serviceSelectors announces the Services it matches (both IPs of a dual-stack one) and no other', () => {
+  const plan = planBgp(selectedInput([bgpAdv('front-only', { serviceSelectors: [matchLabels({ tier: 'front' })], nodeSelectors: [matchLabels({ network: 'ethernet' })] })]));
+  assert.deepEqual(plan.map((r) => [r.prefix, r.node, r.services]), [
+    ['192.168.1.240/32', 'pi1', ['default/front']],
+    ['2001:db8::10/128', 'pi1', ['default/front']],
+  ]);
+});
+
+test('two BGPAdvertisements of one pool with different serviceSelectors send their Services from different nodes to different peers', () => {
+  const plan = planBgp(selectedInput([
+    bgpAdv('front', { serviceSelectors: [matchLabels({ tier: 'front' })], nodeSelectors: [matchLabels({ network: 'ethernet' })], peers: ['edge-router'], communities: ['65000:1'] }),
+    bgpAdv('back', { serviceSelectors: [matchLabels({ tier: 'back' })], peers: ['core-router'], communities: ['65000:2'] }),
+  ]));
+  assert.deepEqual(plan.map((r) => [r.prefix, r.node, r.peers, r.communities]), [
+    ['192.168.1.240/32', 'pi1', ['edge-router'], ['65000:1']],
+    ['192.168.1.241/32', 'pi1', ['core-router'], ['65000:2']],
+    ['192.168.1.241/32', 'pi2', ['core-router'], ['65000:2']],
+    ['192.168.1.241/32', 'pi3', ['core-router'], ['65000:2']],
+    ['2001:db8::10/128', 'pi1', ['edge-router'], ['65000:1']],
+  ]);
+});
+
+test('peersOfNode leaves out a BGPPeer given by spec.interface (unnumbered): it has no address to open a session to', () => {
+  const peers = [peer('numbered'), peer('unnumbered', { peerAddress: '', interface: 'eth1' })];
+  assert.deepEqual(peersOfNode(peers, node('pi1')).map((p) => p.metadata.name), ['numbered']);
+  // Nor does it reach the plan as a peer with an empty address.
+  const plan = planBgp(input({ assignments: [assign(service('web'), ['192.168.1.240'])], bgpPeers: peers }));
+  assert.deepEqual([...new Set(plan.flatMap((r) => r.peers))], ['numbered']);
 });

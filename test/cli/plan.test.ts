@@ -111,3 +111,89 @@ test('plan --json lists the BGP routes each node sends its peers', async () => {
   }
 });
 
+
+test('plan prints configuration warnings on stderr as FILE:LINE: warning: ..., keeps --json stdout one document, and still plans', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'airlb-plan-'));
+  try {
+    const file = join(dir, 'peer.yaml');
+    writeFileSync(
+      file,
+      [
+        'apiVersion: metallb.io/v1beta2', //  1
+        'kind: BGPPeer', //                   2
+        'metadata: {name: r}', //             3
+        'spec:', //                           4
+        '  myASN: 64500', //                  5
+        '  peerASN: 64501', //                6
+        '  interface: eth1', //               7
+        '---',
+        'apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: {name: p}\nspec: {addresses: [10.0.0.1/32]}',
+      ].join('\n'),
+    );
+    const warning = `${file}:7: warning: BGPPeer/r: spec.interface: unnumbered peering (interface "eth1") is not supported yet`;
+    for (const args of [['--json'], []]) {
+      const r = await runCli(['plan', '-f', file, ...args]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(r.stderr.startsWith(warning), r.stderr);
+      assert.equal(r.stderr.trim().split('\n').length, 1);
+      if (args.length > 0) assert.deepEqual(JSON.parse(r.stdout) as PlanJson, { services: [], l2: [], bgp: [] });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('plan honours advertisement serviceSelectors: L2 and BGP each announce only the Services they select, with no warning', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'airlb-plan-'));
+  try {
+    writeFileSync(join(dir, 'cluster.yaml'), readFileSync(join(repoRoot, 'examples/home-lab/nodes.yaml')));
+    writeFileSync(
+      join(dir, 'metallb.yaml'),
+      `apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: {name: lan, namespace: metallb-system}
+spec: {addresses: [192.168.1.200-192.168.1.201]}
+---
+apiVersion: metallb.io/v1beta1
+kind: L2Advertisement
+metadata: {name: lan-only, namespace: metallb-system}
+spec:
+  serviceSelectors: [{matchLabels: {expose: lan}}]
+---
+apiVersion: metallb.io/v1beta1
+kind: BGPAdvertisement
+metadata: {name: routed-only, namespace: metallb-system}
+spec:
+  serviceSelectors: [{matchLabels: {expose: routed}}]
+  nodeSelectors: [{matchLabels: {network: ethernet}}]
+---
+apiVersion: metallb.io/v1beta2
+kind: BGPPeer
+metadata: {name: router, namespace: metallb-system}
+spec: {myASN: 64500, peerASN: 64501, peerAddress: 192.168.1.1}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: lan, namespace: default, labels: {expose: lan}}
+spec: {type: LoadBalancer, ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: routed, namespace: default, labels: {expose: routed}}
+spec: {type: LoadBalancer, ports: [{port: 80}]}
+`,
+    );
+    const r = await runCli(['plan', '-f', dir, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    const plan = JSON.parse(r.stdout) as PlanJson;
+    const ipOf = new Map(plan.services.map((s) => [s.name, s.ips[0]]));
+    assert.deepEqual(plan.l2.map((a) => [a.service, a.node, a.reason]), [
+      ['default/lan', 'rpi-node-01', 'elected'],
+      ['default/routed', null, 'no-l2-advertisement'],
+    ]);
+    assert.deepEqual(plan.bgp.map((b) => [b.prefix, b.node, b.peers]), [[`${ipOf.get('routed')}/32`, 'rpi-node-01', ['router']]]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

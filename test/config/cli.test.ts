@@ -54,7 +54,7 @@ test('validate exits 1 with every error on stderr as FILE:LINE: Kind/name: path:
   ]);
 });
 
-test('validate --json prints {valid, errors} on stdout with the issue fields', async () => {
+test('validate --json prints {valid, errors, warnings} on stdout with the issue fields', async () => {
   const result = await runCli(['validate', '-f', bad, '--json']);
   assert.equal(result.code, 1);
   const report = JSON.parse(result.stdout) as { valid: boolean; errors: Record<string, unknown>[] };
@@ -64,7 +64,7 @@ test('validate --json prints {valid, errors} on stdout with the issue fields', a
   assert.deepEqual([report.errors[0]!['file'], report.errors[0]!['line'], report.errors[0]!['kind'], report.errors[0]!['name'], report.errors[0]!['path']], [bad, 5, 'BGPPeer', 'router', 'spec.myASN']);
   const ok = await runCli(['validate', '-f', 'test/fixtures/seed/seed-bgp.yaml', '--json']);
   assert.equal(ok.code, 0);
-  assert.deepEqual(JSON.parse(ok.stdout), { valid: true, errors: [] });
+  assert.deepEqual(JSON.parse(ok.stdout), { valid: true, errors: [], warnings: [] });
 });
 
 test('validate exits 2 without -f, with an unknown flag, or with a path that does not exist', async () => {

@@ -73,6 +73,7 @@ test('every metallb.io field is read into the typed model, with defaults where a
     ipAddressPoolSelectors: [],
     nodeSelectors: [],
     peers: [],
+    serviceSelectors: [],
   });
 });
 
@@ -171,8 +172,8 @@ test('unknown fields are errors in Service and Node too, while kubectl bookkeepi
 });
 
 test('a real MetalLB field airlb does not implement is refused with a clear message', () => {
-  const yaml = 'apiVersion: metallb.io/v1beta1\nkind: L2Advertisement\nmetadata: {name: l2}\nspec:\n  serviceSelectors: []\n';
-  assert.deepEqual(problems(yaml), ['test.yaml:5: L2Advertisement/l2: spec.serviceSelectors: serviceSelectors is a MetalLB field airlb does not implement yet; remove it (see docs/configuration.md)']);
+  const yaml = 'apiVersion: metallb.io/v1beta1\nkind: L2Advertisement\nmetadata: {name: l2}\nspec:\n  preferredNodeSelectors: []\n';
+  assert.deepEqual(problems(yaml), ['test.yaml:5: L2Advertisement/l2: spec.preferredNodeSelectors: preferredNodeSelectors is a MetalLB field airlb does not implement yet; remove it (see docs/configuration.md)']);
 });
 
 test('a v1beta2-only BGPPeer field under metallb.io/v1beta1 is an unknown field', () => {

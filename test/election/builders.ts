@@ -41,11 +41,11 @@ export function l2adv(
   };
 }
 
-export function service(name: string, policy: 'Cluster' | 'Local' = 'Cluster', namespace = 'default'): Service {
+export function service(name: string, policy: 'Cluster' | 'Local' = 'Cluster', namespace = 'default', labels: Record<string, string> = {}): Service {
   return {
     kind: 'Service',
     apiVersion: 'v1',
-    metadata: meta(name, namespace),
+    metadata: meta(name, namespace, labels),
     origin,
     spec: {
       type: 'LoadBalancer',

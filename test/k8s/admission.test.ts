@@ -52,11 +52,55 @@ describe('validating admission for metallb.io objects', () => {
   });
 });
 
+describe('admission warnings (MetalLB fields airlb accepts but does not honour)', () => {
+  const UNNUMBERED =
+    'BGPPeer/r: spec.interface: unnumbered peering (interface "eth1") is not supported yet: airlb cannot open a session with this peer, so nothing is announced to it; set peerAddress to the router\'s address on that link instead';
+  const unnumbered = (name = 'r', extra: JsonObject = {}): JsonObject => ({
+    apiVersion: 'metallb.io/v1beta2',
+    kind: 'BGPPeer',
+    metadata: { name, namespace: 'metallb-system' },
+    spec: { myASN: 64500, peerASN: 64501, interface: 'eth1', ...extra },
+  });
+  const stored: ConfigObject[] = [{ type: RESOURCES.ipAddressPool, obj: pool('home', ['192.168.1.240/29']) }];
+
+  it('admits the object and returns its warnings as response.warnings, one string per warning, on create and on every update', () => {
+    for (const op of ['CREATE', 'UPDATE']) {
+      const r = response(reviewAdmission(review(op, unnumbered(), 'BGPPeer'), [...stored, { type: RESOURCES.bgpPeer, obj: unnumbered() }]));
+      assert.deepEqual(r, { uid: 'u-1', allowed: true, warnings: [UNNUMBERED] }, op);
+    }
+  });
+
+  it('returns the warnings of a refused object next to the refusal', () => {
+    const r = response(reviewAdmission(review('CREATE', unnumbered('r', { holdTime: '1s' }), 'BGPPeer'), stored));
+    assert.equal(r['allowed'], false);
+    assert.match(String((r['status'] as JsonObject)['message']), /BGPPeer\/r: spec\.holdTime/);
+    assert.deepEqual(r['warnings'], [UNNUMBERED]);
+  });
+
+  it('does not repeat the warnings of other stored objects on an unrelated change, and serviceSelectors (honoured) warn nowhere', () => {
+    const withPeer: ConfigObject[] = [...stored, { type: RESOURCES.bgpPeer, obj: unnumbered() }];
+    assert.deepEqual(response(reviewAdmission(review('CREATE', pool('lab', ['10.0.0.0/24'])), withPeer)), { uid: 'u-1', allowed: true });
+    const l2 = { apiVersion: 'metallb.io/v1beta1', kind: 'L2Advertisement', metadata: { name: 'l2', namespace: 'metallb-system' }, spec: { serviceSelectors: [{ matchLabels: { expose: 'lan' } }] } };
+    assert.deepEqual(response(reviewAdmission(review('CREATE', l2, 'L2Advertisement'), stored)), { uid: 'u-1', allowed: true });
+  });
+});
+
 describe('the webhook server (HTTPS)', () => {
   // A self-signed test certificate for 127.0.0.1 (P-256, valid until 2126), made once with openssl.
   const dir = join(repoRoot, 'test/k8s/fixtures');
 
-  it('answers an AdmissionReview posted to /validate-metallb over TLS', async () => {
+  const post = (port: number, body: JsonObject): Promise<JsonObject> =>
+    new Promise<JsonObject>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: '/validate-metallb', method: 'POST', ca: readFileSync(join(dir, 'webhook-tls.crt')), headers: { 'content-type': 'application/json' } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (d: string) => (text += d));
+        res.on('end', () => resolve(JSON.parse(text) as JsonObject));
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify(body));
+    });
+
+  it('answers an AdmissionReview posted to /validate-metallb over TLS, warnings included', async () => {
     const server = await startWebhookServer({
       host: '127.0.0.1',
       port: 0,
@@ -66,18 +110,13 @@ describe('the webhook server (HTTPS)', () => {
       logger: memoryLogger().logger,
     });
     try {
-      const body = JSON.stringify(review('CREATE', pool('clash', ['192.168.1.240/32'])));
-      const answer = await new Promise<JsonObject>((resolve, reject) => {
-        const req = request({ host: '127.0.0.1', port: server.port, path: '/validate-metallb', method: 'POST', ca: readFileSync(join(dir, 'webhook-tls.crt')), headers: { 'content-type': 'application/json' } }, (res) => {
-          let text = '';
-          res.setEncoding('utf8').on('data', (d: string) => (text += d));
-          res.on('end', () => resolve(JSON.parse(text) as JsonObject));
-        });
-        req.on('error', reject);
-        req.end(body);
-      });
+      const answer = await post(server.port, review('CREATE', pool('clash', ['192.168.1.240/32'])));
       assert.equal(answer['kind'], 'AdmissionReview');
       assert.equal(response(answer)['allowed'], false);
+      const peer = { apiVersion: 'metallb.io/v1beta2', kind: 'BGPPeer', metadata: { name: 'r', namespace: 'metallb-system' }, spec: { myASN: 64500, peerASN: 64501, interface: 'eth1' } };
+      const warned = response(await post(server.port, review('CREATE', peer, 'BGPPeer')));
+      assert.equal(warned['allowed'], true);
+      assert.match(String((warned['warnings'] as string[])[0]), /^BGPPeer\/r: spec\.interface: unnumbered peering/);
     } finally {
       await server.close();
     }

@@ -134,6 +134,28 @@ describe('Controller against the test API server', () => {
     await waitFor('web to get an address from the old pool', () => poolAnnotation(svc('web')) === 'home');
   });
 
+  it('reports a MetalLB field airlb does not honour as a ConfigurationWarning Event and in the status ConfigMap, and still applies the pools', async () => {
+    server.put(RESOURCES.ipAddressPool, pool('home', ['192.168.1.240/29']));
+    server.put(RESOURCES.bgpPeer, { apiVersion: 'metallb.io/v1beta2', kind: 'BGPPeer', metadata: { name: 'r', namespace: NS }, spec: { myASN: 64500, peerASN: 64501, interface: 'eth1' } });
+    const metrics = new ControllerMetrics(new Registry());
+    const c = await startController(metrics);
+    assert.deepEqual(c.ready, { ok: true, detail: 'ok' });
+    await waitFor('the ConfigurationWarning Event', () => events('r').length === 1);
+    assert.deepEqual(events('r'), [
+      'Warning ConfigurationWarning: spec.interface: unnumbered peering (interface "eth1") is not supported yet: airlb cannot open a session with this peer, so nothing is announced to it; set peerAddress to the router\'s address on that link instead',
+    ]);
+    const data = (): JsonObject | undefined => server.get(RESOURCES.configMap, NS, CONFIG_STATUS_NAME)?.['data'] as JsonObject | undefined;
+    await waitFor('the configuration status', () => data() !== undefined);
+    assert.equal(data()!['valid'], 'true');
+    assert.equal(data()!['applied'], 'true');
+    assert.equal(data()!['problems'], '');
+    assert.match(String(data()!['warnings']), /^BGPPeer\/r: spec\.interface: unnumbered peering \(interface "eth1"\)/);
+    // A warning is not an issue: the metric of invalid configuration stays at zero.
+    assert.match(await metrics.registry.metrics(), /airlb_config_issues 0/);
+    server.put(RESOURCES.service, service('default', 'web'));
+    await waitFor('web to get an address', () => poolAnnotation(svc('web')) === 'home');
+  });
+
   it('writes nothing while the pools are invalid at start, so a restart with a broken configuration clears no status', async () => {
     server.put(RESOURCES.ipAddressPool, pool('bad', ['192.168.1.300/29']));
     server.put(RESOURCES.service, service('default', 'web'));

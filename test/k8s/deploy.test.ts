@@ -159,7 +159,7 @@ describe('deploy/', () => {
     assert.equal(docs, 16, 'service accounts, roles and bindings (10), controller, speaker, and the webhook issuer, certificate, service and configuration');
   });
 
-  it('runs the speaker with hostNetwork and NET_RAW, without NET_ADMIN or privileged mode', () => {
+  it('runs the speaker with hostNetwork, NET_RAW, and BPF + NET_ADMIN for the eBPF ARP responder only, never privileged', () => {
     const ds = documents(join(repoRoot, 'deploy/airlb.yaml')).find((d) => d['kind'] === 'DaemonSet')!;
     const pod = ((ds['spec'] as JsonObject)['template'] as JsonObject)['spec'] as JsonObject;
     assert.equal(pod['hostNetwork'], true);
@@ -167,7 +167,9 @@ describe('deploy/', () => {
     const caps = sc['capabilities'] as JsonObject;
     assert.deepEqual(caps['drop'], ['ALL']);
     assert.ok((caps['add'] as string[]).includes('NET_RAW'));
-    assert.ok(!(caps['add'] as string[]).includes('NET_ADMIN'));
+    // --arp-offload auto attaches a TCX link: bpf(BPF_LINK_CREATE) needs CAP_BPF and CAP_NET_ADMIN (docs/layer2.md).
+    assert.deepEqual([...(caps['add'] as string[])].sort(), ['BPF', 'NET_ADMIN', 'NET_BIND_SERVICE', 'NET_RAW']);
     assert.notEqual(sc['privileged'], true);
+    assert.notEqual(sc['allowPrivilegeEscalation'], true);
   });
 });

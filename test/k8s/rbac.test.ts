@@ -101,6 +101,15 @@ describe('deploy/airlb.yaml RBAC against what the controller and the speaker rea
       addressType: 'IPv4',
       endpoints: [{ addresses: ['10.42.0.5'], conditions: { ready: true }, nodeName: 'pi1' }],
     });
+    // BGP: a peer on loopback (a closed port: nothing leaves the host) whose key is in a Secret.
+    server.put(RESOURCES.secret, { metadata: { name: 'bgp-auth', namespace: NS }, type: 'kubernetes.io/basic-auth', data: { password: Buffer.from('s3cret').toString('base64') } });
+    server.put(RESOURCES.bgpPeer, {
+      metadata: { name: 'router', namespace: NS },
+      spec: { myASN: 64512, peerASN: 64512, peerAddress: '127.0.0.1', peerPort: 1, bfdProfile: 'fast', passwordSecret: { name: 'bgp-auth', namespace: NS } },
+    });
+    server.put(RESOURCES.bfdProfile, { metadata: { name: 'fast', namespace: NS }, spec: {} });
+    server.put(RESOURCES.community, { metadata: { name: 'c', namespace: NS }, spec: { communities: [{ name: 'no-export', value: '65535:65281' }] } });
+    server.put(RESOURCES.bgpAdvertisement, { metadata: { name: 'bgp', namespace: NS }, spec: { ipAddressPools: ['home'], communities: ['no-export'] } });
     const { logger } = memoryLogger();
     const ct = new OfficialTransport(server.kubeConfig('controller'));
     const controller = new Controller({ transport: ct, clock: systemClock, logger, events: new EventRecorder(ct, 'airlb-controller', 'c', logger), configNamespace: NS, debounceMs: 5 });
@@ -113,7 +122,7 @@ describe('deploy/airlb.yaml RBAC against what the controller and the speaker rea
     const speaker = new KubeSpeaker({
       transport: st, node: 'pi1', namespace: NS, loadBalancerClass: null, clock: systemClock, random: Math.random, logger, link,
       classifier: (f) => classifyInterface(f), wifiPromiscuous: true, labelUplink: true, events: new EventRecorder(st, 'airlb-speaker', 'pi1', logger),
-      readInterfaces: async () => [wlan0], interfaceIntervalMs: 100, debounceMs: 5,
+      readInterfaces: async () => [wlan0], interfaceIntervalMs: 100, debounceMs: 5, bgp: { listen: null, native: null },
     });
     try {
       await controller.start();
@@ -122,10 +131,11 @@ describe('deploy/airlb.yaml RBAC against what the controller and the speaker rea
       await waitFor('the address', () => ingressIps(server.get(RESOURCES.service, 'default', 'web')!).length === 1);
       await waitFor('the ServiceL2Status with its interface', () => JSON.stringify(l2()?.['status'] ?? null).includes('wlan0'));
       await waitFor('the uplink label', () => JSON.stringify(server.get(RESOURCES.node, '', 'pi1')).includes('"airlb.io/uplink":"wireless"'));
+      await waitFor('the BGP route of the Service', () => speaker.bgpStatus().routes.some((r) => r.prefix === `${ingressIps(server.get(RESOURCES.service, 'default', 'web')!)[0]}/32`));
       server.remove(RESOURCES.service, 'default', 'web');
       await waitFor('the ServiceL2Status to be deleted', () => l2() === null);
     } finally {
-      speaker.stop();
+      await speaker.stop();
       controller.stop();
     }
     const byController = server.audit.filter((e) => e.token === 'controller');
@@ -134,12 +144,23 @@ describe('deploy/airlb.yaml RBAC against what the controller and the speaker rea
     assert.ok(byController.some((e) => e.resource === 'configmaps' && e.verb === 'create'));
     assert.ok(bySpeaker.some((e) => e.resource === 'servicel2statuses' && e.verb === 'delete'));
     assert.ok(bySpeaker.some((e) => e.resource === 'nodes' && e.verb === 'patch'));
+    assert.ok(bySpeaker.some((e) => e.resource === 'secrets' && e.verb === 'watch'));
+    // Secrets are read in the speaker's namespace only.
+    assert.deepEqual(bySpeaker.filter((e) => e.resource === 'secrets' && e.namespace !== NS), []);
     assert.deepEqual(denied('airlb-controller', byController), []);
     assert.deepEqual(denied('airlb-speaker', bySpeaker), []);
-    // Least privilege: BGP kinds are read by the controller only; every other grant is exercised.
+    // Least privilege: every grant is exercised.
     assert.deepEqual(unused('airlb-controller', byController), []);
     assert.deepEqual(unused('airlb-speaker', bySpeaker), []);
     // And the speaker, which runs on every node, cannot write Services or their status.
     assert.deepEqual(denied('airlb-speaker', [{ verb: 'patch', group: '', resource: 'services/status', namespace: 'default', name: 'web', token: '' }]).length, 1);
+    // Nor read Secrets anywhere but its own namespace, nor write them.
+    const secretRequests = [
+      { verb: 'list', group: '', resource: 'secrets', namespace: null, name: null, token: '' },
+      { verb: 'list', group: '', resource: 'secrets', namespace: 'default', name: null, token: '' },
+      { verb: 'get', group: '', resource: 'secrets', namespace: 'kube-system', name: 'x', token: '' },
+      { verb: 'patch', group: '', resource: 'secrets', namespace: NS, name: 'bgp-auth', token: '' },
+    ];
+    assert.equal(denied('airlb-speaker', secretRequests).length, secretRequests.length);
   });
 });

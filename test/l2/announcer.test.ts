@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { VipAnnouncer, type ConflictReport } from '../../src/domain/l2/announcer.js';
 import type { Conflict } from '../../src/domain/l2/conflict.js';
-import { FAST_TIMINGS, RFC5227_TIMINGS, announceTimings, type AnnounceTimings } from '../../src/domain/l2/timings.js';
+import { FAST_TIMINGS, RFC5227_TIMINGS, TAKEOVER_CLAIM, announceTimings, type AnnounceTimings } from '../../src/domain/l2/timings.js';
 import { AirlbError } from '../../src/errors.js';
 import { ManualClock } from '../support/manual-clock.js';
 
@@ -67,6 +67,85 @@ test('the slowest fast-profile draw still claims at exactly 300 ms', () => {
   announcer.start();
   clock.advance(300);
   assert.deepEqual(take().slice(-2), ['t=300 answering 192.168.1.240 [eth0] claimed', 't=300 announce 192.168.1.240 eth0 claim']);
+});
+
+test('the takeover claim probes once after at most 10 ms and claims 30 ms later: 30–40 ms after start', () => {
+  for (const [draw, probeAt] of [
+    [0, 0],
+    [0.5, 5],
+    [0.999999, 10],
+  ] as const) {
+    const { clock, announcer, take } = rig({ draws: [draw] });
+    announcer.start('takeover');
+    assert.equal(announcer.profile, 'takeover');
+    clock.advance(probeAt + 30);
+    assert.deepEqual(take(), [
+      `t=${probeAt} probe 192.168.1.240 eth0`,
+      `t=${probeAt + 30} answering 192.168.1.240 [eth0] claimed`,
+      `t=${probeAt + 30} announce 192.168.1.240 eth0 claim`,
+    ], `random ${draw}`);
+    // The burst and refresh after a takeover claim are the same as after a normal one.
+    clock.advance(5000);
+    assert.equal(take().filter((line) => line.endsWith(' burst')).length, FAST_TIMINGS.burstCount);
+  }
+  assert.deepEqual(FAST_TIMINGS.takeover, TAKEOVER_CLAIM);
+});
+
+test('start() without a profile is the normal claim, also on a restart after a takeover claim was released', () => {
+  const { clock, announcer, take } = rig({ draws: [0] });
+  announcer.start('takeover');
+  clock.advance(100);
+  announcer.release();
+  take();
+  announcer.start();
+  assert.equal(announcer.profile, 'normal');
+  clock.advance(199);
+  assert.deepEqual(take(), ['t=100 probe 192.168.1.240 eth0', 't=150 probe 192.168.1.240 eth0', 't=200 probe 192.168.1.240 eth0']);
+  clock.advance(1);
+  assert.deepEqual(take().slice(0, 1), ['t=300 answering 192.168.1.240 [eth0] claimed']);
+});
+
+test('a reply to the takeover probe means a live holder: back off, and the retry probes with the normal claim', () => {
+  const { clock, announcer, take, reports } = rig({ draws: [0] });
+  announcer.start('takeover');
+  clock.advance(5); // probe at 0, the holder answers at 5 ms, before the 30 ms wait ends
+  assert.equal(announcer.observeConflict(conflict())?.action, 'backoff');
+  assert.equal(announcer.state, 'backoff');
+  assert.equal(announcer.profile, 'normal');
+  clock.advance(1000);
+  assert.deepEqual(take(), [
+    't=0 probe 192.168.1.240 eth0',
+    't=5 conflict probing backoff retry=500',
+    't=505 probe 192.168.1.240 eth0',
+    't=555 probe 192.168.1.240 eth0',
+    't=605 probe 192.168.1.240 eth0',
+    't=705 answering 192.168.1.240 [eth0] claimed',
+    't=705 announce 192.168.1.240 eth0 claim',
+  ]);
+  assert.deepEqual(reports.map((r) => [r.phase, r.action, r.consecutive]), [['probing', 'backoff', 1]]);
+});
+
+test('a live owner heard after a takeover claim is defended once, then yielded to; the retry is a normal claim', () => {
+  const { clock, announcer, take } = rig({ draws: [0], timings: announceTimings({ burstCount: 0, refreshIntervalMs: 0 }) });
+  announcer.start('takeover');
+  clock.advance(30);
+  assert.equal(announcer.state, 'claimed');
+  take();
+  clock.advance(20); // the old owner, wrongly declared dead, announces again
+  assert.equal(announcer.observeConflict(conflict())?.action, 'defend');
+  clock.advance(1000);
+  assert.equal(announcer.observeConflict(conflict())?.action, 'yield');
+  assert.deepEqual(announcer.answeringOn, []);
+  clock.advance(699); // backoff 500 ms, then 3 probes and 100 ms of silence: not claimed before 1750
+  assert.deepEqual(take(), [
+    't=50 conflict claimed defend retry=null',
+    't=50 announce 192.168.1.240 eth0 defend',
+    't=1050 answering 192.168.1.240 [] yielded',
+    't=1050 conflict claimed yield retry=500',
+    't=1550 probe 192.168.1.240 eth0',
+    't=1600 probe 192.168.1.240 eth0',
+    't=1650 probe 192.168.1.240 eth0',
+  ]);
 });
 
 test('the RFC 5227 profile takes 4–7 s to claim (4 s with the shortest draws) and announces twice, 2 s apart', () => {
@@ -241,6 +320,9 @@ test('timings are checked: negative, fractional and inverted values are refused 
     { burstIntervalMs: 0 },
     { backoffInitialMs: 0 },
     { backoffInitialMs: 1000, backoffMaxMs: 999 },
+    { takeover: { ...TAKEOVER_CLAIM, announceWaitMs: -1 } },
+    { takeover: { ...TAKEOVER_CLAIM, probeCount: 0.5 } },
+    { takeover: { ...TAKEOVER_CLAIM, probeMinMs: 20, probeMaxMs: 10 } },
   ];
   for (const overrides of bad) {
     assert.throws(() => announceTimings(overrides), (err: unknown) => err instanceof AirlbError && err.code === 'l2-bad-timings', JSON.stringify(overrides));

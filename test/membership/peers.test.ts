@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { internalAddress, ownAddress, speakerPeers } from '../../src/domain/membership/peers.js';
 import { membershipSkip, wantsMembership } from '../../src/io/node-membership.js';
 import { l2adv } from '../election/builders.js';
-import type { BGPPeer } from '../../src/domain/config/types.js';
 import { internal, nodeAt } from './builders.js';
 
 test('a peer is reached at its first InternalIP of the speaker family, ExternalIP and Hostname ignored', () => {
@@ -40,11 +39,9 @@ test('membership starts only when this node and another one publish an InternalI
   assert.equal(wantsMembership('a', [nodeAt('a', []), internal('b', '10.0.0.2')]), false, 'this node has no address');
 });
 
-test('membership is skipped without Layer 2 advertisements, and when BGP BFD holds the BFD port', () => {
+test('membership is skipped only without peers or Layer 2 advertisements (BGP BFD shares the BFD listener)', () => {
   const nodes = [internal('a', '10.0.0.1'), internal('b', '10.0.0.2')];
-  const peer = (bfdProfile: string | null) => ({ spec: { bfdProfile } }) as unknown as BGPPeer;
-  assert.equal(membershipSkip('a', { nodes, l2Advertisements: [l2adv('all')], bgpPeers: [peer(null)] }), null);
-  assert.equal(membershipSkip('a', { nodes: nodes.slice(0, 1), l2Advertisements: [l2adv('all')], bgpPeers: [] }), 'no-peers');
-  assert.equal(membershipSkip('a', { nodes, l2Advertisements: [], bgpPeers: [] }), 'no-l2-advertisement');
-  assert.equal(membershipSkip('a', { nodes, l2Advertisements: [l2adv('all')], bgpPeers: [peer('fast')] }), 'bgp-bfd-shares-port');
+  assert.equal(membershipSkip('a', { nodes, l2Advertisements: [l2adv('all')] }), null);
+  assert.equal(membershipSkip('a', { nodes: nodes.slice(0, 1), l2Advertisements: [l2adv('all')] }), 'no-peers');
+  assert.equal(membershipSkip('a', { nodes, l2Advertisements: [] }), 'no-l2-advertisement');
 });

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { ownerOf } from '../../domain/doctor/speaker-status.js';
 import { parseIp } from '../../domain/net/ip.js';
 import { describeError, UsageError } from '../../errors.js';
@@ -5,10 +6,14 @@ import { probeArp } from '../../io/doctor/arp-probe.js';
 import { localInterfaceFor, type LocalInterface } from '../../io/doctor/local-interface.js';
 import { pinNeighbour, unpinNeighbour } from '../../io/doctor/neighbours.js';
 import { readSpeakerStatuses } from '../../io/doctor/status-files.js';
+import { createLogger } from '../../io/logger.js';
+import { loadConnection } from '../../k8s/connection.js';
 import { parseCommandArgs } from '../args.js';
+import { ClusterOwners } from './cluster-owners.js';
 import { wantsHelp, type Command, type CommandIo } from '../command.js';
 
-const help = `Usage: airlb arp-pin --vip IP [--vip IP ...] [--status-file FILE ...] [--interval-ms N] [--json]
+const help = `Usage: airlb arp-pin --vip IP [--vip IP ...] [--kubeconfig FILE | --in-cluster | --status-file FILE ...]
+                     [--interval-ms N] [--json]
 
 The static-ARP fix (field guide Solution 1) that survives failover: keeps this machine's neighbour
 (ARP) entry for each VIP pointing at the MAC of the node that owns it now, re-pins it when the VIP
@@ -16,15 +21,21 @@ moves, and removes every entry it made on exit (SIGINT, SIGTERM). Needs root (CA
 change the ARP table, CAP_NET_RAW to probe).
 
 Where the owner comes from, every interval:
-  --status-file FILE  the speakers' status files (repeatable; e.g. on a shared folder or synced by
-                      a timer): the speaker that claimed the VIP and the MAC it answers with
+  --kubeconfig FILE   Kubernetes mode: the node whose ServiceL2Status reports the Service holding
+  --in-cluster        the VIP (watched, so a failover shows at once), and the MAC that node's
+                      InternalIP answers ARP with from here; --in-cluster uses the pod's service
+                      account (needs get/list/watch on services, nodes and servicel2statuses)
+  --status-file FILE  standalone mode: the speakers' status files (repeatable; e.g. on a shared
+                      folder or synced by a timer): the speaker that claimed the VIP and its MAC
   otherwise           an ARP probe from this machine; exactly one MAC must answer (when ARP for the
-                      VIP is blocked altogether, only status files can tell)
+                      VIP is blocked altogether, only the cluster or status files can tell)
 While no owner is known the last pin stays: a failover in progress must not leave the VIP unreachable.
 
 Options:
   --vip IP            a VIP to pin (repeatable)
   --interface IFACE   the interface the entries go on (default: the one on each VIP's subnet)
+  --namespace NS      where the ServiceL2Status objects live (default: metallb-system, or the env
+                      var METALLB_NAMESPACE)
   --interval-ms N     how often to look (default 1000)
   --json              one JSON object per line: {"event": "pinned"|"unpinned"|"unknown", "vip", "mac", "node"}
   -h, --help          this text
@@ -49,7 +60,8 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
     signal.addEventListener('abort', done, { once: true });
   });
 
-async function currentOwner(vip: string, from: LocalInterface, statusFiles: readonly string[]): Promise<Owner | null> {
+async function currentOwner(vip: string, from: LocalInterface, statusFiles: readonly string[], cluster: ClusterOwners | null): Promise<Owner | null> {
+  if (cluster !== null) return cluster.owner(vip, from);
   if (statusFiles.length > 0) {
     const statuses = await readSpeakerStatuses(statusFiles).catch(() => []);
     const owner = ownerOf(vip, statuses)[0];
@@ -67,6 +79,9 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
   const { values } = parseCommandArgs('arp-pin', args, {
     vip: { type: 'string', multiple: true },
     'status-file': { type: 'string', multiple: true },
+    kubeconfig: { type: 'string' },
+    'in-cluster': { type: 'boolean' },
+    namespace: { type: 'string' },
     interface: { type: 'string' },
     'interval-ms': { type: 'string' },
     json: { type: 'boolean' },
@@ -77,6 +92,10 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
   const intervalMs = values['interval-ms'] === undefined ? 1000 : Number(values['interval-ms']);
   if (!Number.isInteger(intervalMs) || intervalMs < 10) throw new UsageError(`arp-pin: --interval-ms takes a whole number ≥ 10, not '${values['interval-ms']}'`);
   const statusFiles = values['status-file'] ?? [];
+  const kubernetes = values.kubeconfig !== undefined || values['in-cluster'] === true;
+  if (values.kubeconfig !== undefined && values['in-cluster'] === true) throw new UsageError('arp-pin: give --kubeconfig or --in-cluster, not both');
+  if (kubernetes && statusFiles.length > 0) throw new UsageError('arp-pin: the owner comes from the cluster or from --status-file, not both');
+  const connection = kubernetes ? loadConnection(values.kubeconfig === undefined ? null : resolve(io.cwd, values.kubeconfig), io.env) : null;
   const locals = new Map(vips.map((vip) => [vip, localInterfaceFor(vip, values.interface ?? null)]));
   const say = (event: string, vip: string, owner: Owner | null, text: string): void => {
     io.stdout.write(values.json === true ? `${JSON.stringify({ event, vip, mac: owner?.mac ?? null, node: owner?.node ?? null })}\n` : `${text}\n`);
@@ -89,11 +108,15 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
   const pinned = new Map<string, Owner>();
   const unknown = new Set<string>();
   let failed = false;
+  const logger = createLogger({ format: 'text', level: 'warn', write: (line) => io.stderr.write(line) });
+  const cluster = connection === null ? null : new ClusterOwners(connection, values.namespace ?? io.env['METALLB_NAMESPACE'] ?? 'metallb-system', logger);
   try {
+    // Nothing is known before the first list: "owner unknown" then would only be noise.
+    if (cluster !== null) await Promise.race([cluster.synced, new Promise((r) => stop.signal.addEventListener('abort', r, { once: true }))]);
     while (!stop.signal.aborted) {
       for (const vip of vips) {
         const local = locals.get(vip)!;
-        const owner = await currentOwner(vip, local, statusFiles);
+        const owner = await currentOwner(vip, local, statusFiles, cluster);
         if (stop.signal.aborted) break;
         if (owner === null) {
           if (!unknown.has(vip)) say('unknown', vip, pinned.get(vip) ?? null, `${vip}: owner unknown${pinned.has(vip) ? `, keeping ${pinned.get(vip)!.mac}` : ''}`);
@@ -112,6 +135,7 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
     io.stderr.write(`airlb arp-pin: ${describeError(err)}\n`);
     failed = true;
   } finally {
+    cluster?.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     for (const [vip, owner] of pinned) {

@@ -3,7 +3,7 @@ import { wantsHelp } from '../command.js';
 import { parseCommandArgs } from '../args.js';
 import { UsageError } from '../../errors.js';
 import { loadConfig } from '../../domain/config/index.js';
-import { formatIssue } from '../../domain/config/format.js';
+import { formatIssue, formatWarning } from '../../domain/config/format.js';
 import { readConfigSources } from '../../io/config-files.js';
 import { buildPlan, type Plan } from './build-plan.js';
 import { renderTable } from '../table.js';
@@ -14,7 +14,9 @@ Validates the configuration, allocates an address to every LoadBalancer Service 
 would (MetalLB's rules), elects the node that announces each address by ARP/NDP, and lists the
 routes each node sends its BGP peers, as the speakers would.
 PATH is a YAML/JSON file or a folder of them: metallb.io resources, Services, Nodes, Namespaces,
-EndpointSlices. Pending Services are results, not failures.
+EndpointSlices. Pending Services are results, not failures. MetalLB fields airlb accepts but does
+not honour yet are printed on stderr as for 'airlb validate':
+  FILE:LINE: warning: Kind/name: field.path: message
 
 Options:
   -f, --file PATH   input file or folder (repeatable)
@@ -79,8 +81,10 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
   const files = values.file ?? [];
   if (files.length === 0) throw new UsageError("plan: at least one -f PATH is required (see 'airlb plan --help')");
   const sources = await readConfigSources(files);
-  const { config, issues, ignored } = loadConfig(sources);
+  const { config, issues, warnings, ignored } = loadConfig(sources);
   for (const doc of ignored) io.stderr.write(`note: ${doc.file}:${doc.line}: ignoring ${doc.kind}/${doc.name} (${doc.apiVersion}): not a kind airlb reads\n`);
+  // On stderr in both modes, so --json output stays one document.
+  for (const warning of warnings) io.stderr.write(`${formatWarning(warning)}\n`);
   if (issues.length > 0) {
     for (const issue of issues) io.stderr.write(`${formatIssue(issue)}\n`);
     io.stderr.write(`airlb plan: ${issues.length} configuration error${issues.length === 1 ? '' : 's'}; nothing planned\n`);

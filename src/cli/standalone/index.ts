@@ -5,7 +5,7 @@ import { parseIp } from '../../domain/net/ip.js';
 import { UsageError } from '../../errors.js';
 import { classifierOverridesFromEnv } from '../../io/interfaces.js';
 import { createLogger, isLogFormat, isLogLevel } from '../../io/logger.js';
-import { packetLinkLayer, requirePacketAccess } from '../../standalone/packet-link.js';
+import { isArpOffloadMode, packetLinkLayer, requirePacketAccess } from '../../standalone/packet-link.js';
 import { ConfigRejectedError, StandaloneSpeaker } from '../../standalone/speaker.js';
 import { parseCommandArgs } from '../args.js';
 import { wantsHelp, type Command, type CommandIo } from '../command.js';
@@ -45,10 +45,12 @@ Options:
                          airlb does; without it the election is MetalLB's, liveness only)
   --bgp-listen ADDR:PORT where BGP accepts the peers' connections (default [::]:179); 'off'
                          only connects out (when another BGP daemon owns port 179)
-  --arp-offload M        who answers ARP for this node's VIPs: 'native' (default; the addon's fast
-                         path in the speaker) or 'kernel' (experimental: an eBPF program at tc
-                         ingress answers at kernel speed, falling back to 'native' where it does
-                         not load; its tc filter outlives a SIGKILLed speaker until the next start)
+  --arp-offload M        who answers ARP for this node's VIPs: 'auto' (default) an eBPF program at
+                         tc ingress, attached by a TCX link that the kernel removes when the
+                         speaker dies (Linux 6.6+, CAP_BPF and CAP_NET_ADMIN), else the addon's
+                         fast path, with the reason logged; 'kernel' the eBPF program or nothing
+                         (an interface where it cannot attach is not used); 'native' the addon's
+                         fast path in the speaker
   --log-format F         json or text (default text), to stderr
   --log-level L          debug, info, warn or error (default info)
   -h, --help             this text
@@ -106,10 +108,8 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
   const node = values.node ?? hostname();
   const bgpListen = parseBgpListen(values['bgp-listen']);
   if (node === '') throw new UsageError('standalone: --node must not be empty');
-  // 'kernel' is opt-in until its program is attached through a TCX link that the kernel detaches
-  // when the process dies: a tc filter keeps answering after a crash, which would split the brain.
-  const arpOffload = values['arp-offload'] ?? 'native';
-  if (arpOffload !== 'kernel' && arpOffload !== 'native') throw new UsageError(`standalone: --arp-offload must be kernel or native, not '${arpOffload}'`);
+  const arpOffload = values['arp-offload'] ?? 'auto';
+  if (!isArpOffloadMode(arpOffload)) throw new UsageError(`standalone: --arp-offload must be auto, kernel or native, not '${arpOffload}'`);
 
   const logger = createLogger({ format, level, write: (line) => io.stderr.write(line) }).child({ node });
   const fromEnv = classifierOverridesFromEnv(io.env as NodeJS.ProcessEnv);

@@ -55,7 +55,7 @@ export interface DetectMultInput {
   readonly target: number;
 }
 
-export type DetectMultReason = 'minimum' | 'loss' | 'capped-by-max-detection';
+export type DetectMultReason = 'minimum' | 'loss' | 'capped-by-max-detection' | 'unmeasured';
 
 export interface DetectMultChoice {
   readonly detectMult: number;
@@ -183,8 +183,9 @@ export interface AdaptiveOptions {
 }
 
 /**
- * The Detect Mult to advertise now: the worst of the short window, the long window and, while
- * fewer than `minSamples` packets have been expected, the prior.
+ * The Detect Mult to advertise now: the longest Detection Time allowed until a first window has
+ * been measured, then the worst of the short window, the long window and, while fewer than
+ * `minSamples` packets have been expected, the prior.
  */
 export function adaptiveDetectMult(meter: LossMeter, intervalMs: number, options: AdaptiveOptions): DetectMultChoice {
   const base = {
@@ -193,6 +194,17 @@ export function adaptiveDetectMult(meter: LossMeter, intervalMs: number, options
     maxDetectionMs: options.maxDetectionMs,
     target: options.target ?? DEFAULT_FALSE_DETECTION_TARGET,
   };
+  // Nothing measured yet: the session is coming Up, or back Up (the meter resets when it leaves
+  // Up). Its loss is unknown, so plan for the worst the budget allows until MIN_WINDOW_SAMPLES
+  // have been expected (~2 s at 50 ms). A flap here is the costliest kind — it restarts the peer's
+  // hold (src/domain/membership/hysteresis.ts) on one speaker and not on the others, so their
+  // elections disagree — and slow detection here costs no failover: a peer that just came Up is
+  // held out of the election for 5 s anyway. Measured in the lab at 5 % loss per node port with
+  // the minimum (3 × 50 ms) in that phase: sessions went Down within a second of coming Up.
+  if (meter.long().expected < MIN_WINDOW_SAMPLES) {
+    const cap = chooseDetectMult({ ...base, lossRate: 1, samples: 0 });
+    return { ...cap, reason: 'unmeasured' };
+  }
   const candidates: DetectMultChoice[] = [];
   // A window counts once it holds MIN_WINDOW_SAMPLES: one loss in the first handful of packets
   // says little and would pin the multiplier at its cap for the whole decrease hold.

@@ -1,7 +1,7 @@
 import type { BGPAdvertisement, BGPPeer, Community, EndpointSlice, IPAddressPool, Node } from '../config/types.js';
 import { formatCommunity, resolveCommunities } from '../config/community.js';
 import { anySelectorMatches } from '../selector.js';
-import { advertisementsForPool } from '../election/advertisements.js';
+import { advertisementsForPool, advertisementsForService } from '../election/advertisements.js';
 import { servingEndpointsByService } from '../election/eligibility.js';
 import { EXCLUDE_FROM_LB_LABEL } from '../election/eligibility.js';
 import type { ServiceAssignment, SpeakerFacts } from '../election/types.js';
@@ -46,7 +46,9 @@ function nodeCanAnnounce(node: Node, speaker: SpeakerFacts | undefined): boolean
 
 /** The BGPPeers a node has sessions with (MetalLB: peers whose nodeSelectors match; none = all nodes). */
 export function peersOfNode(peers: readonly BGPPeer[], node: Node): BGPPeer[] {
-  return peers.filter((p) => anySelectorMatches(p.spec.nodeSelectors, node.metadata.labels));
+  // A peer given by `interface` (BGP unnumbered) has no address to connect to; validation warns
+  // that airlb cannot open it, and it must not reach the speakers as an empty peerAddress.
+  return peers.filter((p) => p.spec.interface === undefined && anySelectorMatches(p.spec.nodeSelectors, node.metadata.labels));
 }
 
 function isInternal(peer: BGPPeer): boolean {
@@ -65,8 +67,9 @@ interface Accumulated {
 
 /**
  * What every node announces to every peer, with MetalLB's semantics: the BGPAdvertisements that
- * cover the VIP's pool (by name or selector, or all pools), the nodes they select, the peers they
- * name (none = every peer of the node); with externalTrafficPolicy Local only nodes with a serving
+ * cover the VIP's pool (by name or selector, or all pools) and select the Service (serviceSelectors,
+ * matched on the Service's labels, so every IP of a dual-stack Service alike), the nodes they
+ * select, the peers they name (none = every peer of the node); with externalTrafficPolicy Local only nodes with a serving
  * endpoint announce, with Cluster every eligible node does (ECMP on the router); no serving
  * endpoint anywhere → nothing is announced. The prefix is the VIP masked to aggregationLength
  * (IPv4) or aggregationLengthV6, so several VIPs may share one announced prefix.
@@ -83,7 +86,8 @@ export function planBgp(input: BgpPlanInput): BgpAnnouncement[] {
     const endpoints = serving.get(serviceName);
     if (tracked && (endpoints === undefined || !endpoints.any)) continue;
     const local = tracked && a.service.spec.externalTrafficPolicy === 'Local';
-    const advertisements = advertisementsForPool(a.pool, pools.get(a.pool), input.bgpAdvertisements);
+    const advertisements = advertisementsForService(a.service, advertisementsForPool(a.pool, pools.get(a.pool), input.bgpAdvertisements));
+    if (advertisements.length === 0) continue;
     for (const node of input.nodes) {
       const name = node.metadata.name;
       if (!nodeCanAnnounce(node, speakers.get(name))) continue;

@@ -47,6 +47,7 @@ export function buildL2Advertisement(doc: PlainObject, origin: Origin): L2Advert
       ipAddressPoolSelectors: readSelectors(spec, 'ipAddressPoolSelectors'),
       nodeSelectors: readSelectors(spec, 'nodeSelectors'),
       interfaces: getStrings(spec, 'interfaces'),
+      serviceSelectors: readSelectors(spec, 'serviceSelectors'),
     },
   };
 }
@@ -61,6 +62,9 @@ export function buildBGPPeer(doc: PlainObject, origin: Origin): BGPPeer {
   const secret = getObject(spec, 'passwordSecret');
   const dynamicASN = getString(spec, 'dynamicASN');
   const secretName = getString(secret, 'name');
+  // MetalLB's Go types read "" as unset (omitempty).
+  const iface = getString(spec, 'interface') ?? '';
+  const dualStack = getBool(spec, 'dualStackAddressFamily');
   return {
     kind: 'BGPPeer',
     apiVersion: getString(doc, 'apiVersion') ?? '',
@@ -71,6 +75,7 @@ export function buildBGPPeer(doc: PlainObject, origin: Origin): BGPPeer {
       peerASN: getNumber(spec, 'peerASN') ?? 0,
       dynamicASN: dynamicASN === 'internal' || dynamicASN === 'external' ? dynamicASN : null,
       peerAddress: getString(spec, 'peerAddress') ?? '',
+      ...(iface === '' ? {} : { interface: iface }),
       sourceAddress: getString(spec, 'sourceAddress'),
       // RFC 4271 §8.2.1: BGP listens on TCP port 179.
       peerPort: getNumber(spec, 'peerPort') ?? 179,
@@ -89,7 +94,10 @@ export function buildBGPPeer(doc: PlainObject, origin: Origin): BGPPeer {
       enableGracefulRestart: getBool(spec, 'enableGracefulRestart') ?? false,
       ebgpMultiHop: getBool(spec, 'ebgpMultiHop') ?? false,
       vrf: getString(spec, 'vrf'),
-      disableMP: getBool(spec, 'disableMP') ?? false,
+      // MetalLB (api/v1beta2 BGPPeerSpec) deprecated disableMP for dualStackAddressFamily: a
+      // session carries its own family only, both with dualStackAddressFamily. When that field
+      // is written it decides; otherwise airlb keeps disableMP's meaning (default: both).
+      disableMP: dualStack === null ? (getBool(spec, 'disableMP') ?? false) : !dualStack,
     },
   };
 }
@@ -111,6 +119,7 @@ export function buildBGPAdvertisement(doc: PlainObject, origin: Origin): BGPAdve
       ipAddressPoolSelectors: readSelectors(spec, 'ipAddressPoolSelectors'),
       nodeSelectors: readSelectors(spec, 'nodeSelectors'),
       peers: getStrings(spec, 'peers'),
+      serviceSelectors: readSelectors(spec, 'serviceSelectors'),
     },
   };
 }

@@ -136,7 +136,7 @@ class FileParser {
  * unknown fields, wrong types and missing required fields come back as issues with their file
  * and line, and every well-formed document is still returned so that one run reports everything.
  */
-export function parseConfigSources(sources: readonly ConfigSource[]): ParsedConfig {
+export function parseConfigSources(sources: readonly ConfigSource[]): Omit<ParsedConfig, 'warnings'> {
   const buckets = emptyBuckets();
   const issues: ConfigIssue[] = [];
   const ignored: IgnoredDocument[] = [];

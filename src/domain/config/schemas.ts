@@ -73,7 +73,8 @@ export const l2AdvertisementShape = resource(
     ipAddressPoolSelectors: list(labelSelector),
     nodeSelectors: list(labelSelector),
     interfaces: list(str),
-    serviceSelectors: unsupported(list(labelSelector), notYet('serviceSelectors')),
+    // MetalLB's per-Service filter (src/domain/election/advertisements.ts).
+    serviceSelectors: list(labelSelector),
     preferredNodeSelectors: unsupported(list(anything), notYet('preferredNodeSelectors')),
   }),
 );
@@ -105,8 +106,9 @@ export const bgpPeerV1beta2Shape = resource(
     myASN: required(int),
     peerASN: int,
     dynamicASN: oneOf('internal', 'external'),
-    peerAddress: required(str),
-    interface: unsupported(str, notYet('interface (unnumbered BGP)')),
+    // MetalLB: exactly one of peerAddress and interface (checked in validate-peers.ts).
+    peerAddress: str,
+    interface: str,
     sourceAddress: str,
     peerPort: int,
     holdTime: duration,
@@ -121,7 +123,7 @@ export const bgpPeerV1beta2Shape = resource(
     ebgpMultiHop: bool,
     vrf: str,
     disableMP: bool,
-    dualStackAddressFamily: unsupported(bool, notYet('dualStackAddressFamily')),
+    dualStackAddressFamily: bool,
     localASN: unsupported(int, notYet('localASN')),
   }),
   {},
@@ -138,7 +140,7 @@ export const bgpAdvertisementShape = resource(
     ipAddressPoolSelectors: list(labelSelector),
     nodeSelectors: list(labelSelector),
     peers: list(str),
-    serviceSelectors: unsupported(list(labelSelector), notYet('serviceSelectors')),
+    serviceSelectors: list(labelSelector),
   }),
 );
 

@@ -77,6 +77,8 @@ export interface L2Advertisement extends ResourceBase<'L2Advertisement'> {
     readonly ipAddressPoolSelectors: readonly LabelSelector[];
     readonly nodeSelectors: readonly LabelSelector[];
     readonly interfaces: readonly string[];
+    /** See BGPAdvertisement.spec.serviceSelectors. */
+    readonly serviceSelectors?: readonly LabelSelector[];
   };
 }
 
@@ -91,7 +93,14 @@ export interface BGPPeer extends ResourceBase<'BGPPeer'> {
     /** 0 when dynamicASN is used instead. */
     readonly peerASN: number;
     readonly dynamicASN: 'internal' | 'external' | null;
+    /** "" when the peer is given by `interface` instead. */
     readonly peerAddress: string;
+    /**
+     * MetalLB's unnumbered peering (v1beta2 spec.interface): the node interface to find the router
+     * on, instead of peerAddress. Set only when written non-empty. airlb does not support it yet
+     * (the validator warns): no session can be opened for such a peer.
+     */
+    readonly interface?: string;
     readonly sourceAddress: string | null;
     readonly peerPort: number;
     readonly holdTimeMs: number | null;
@@ -105,6 +114,13 @@ export interface BGPPeer extends ResourceBase<'BGPPeer'> {
     readonly enableGracefulRestart: boolean;
     readonly ebgpMultiHop: boolean;
     readonly vrf: string | null;
+    /**
+     * Whether the session carries only the family of peerAddress (true) or, with Multiprotocol
+     * BGP (RFC 4760), IPv4 and IPv6 routes both (false). The parser folds MetalLB's two fields
+     * into this one: a written `dualStackAddressFamily` decides (true: both, false: one), as in
+     * MetalLB, which ignores the deprecated `disableMP` then; otherwise `disableMP` does
+     * (default false: both families, MetalLB's behaviour before dualStackAddressFamily).
+     */
     readonly disableMP: boolean;
   };
 }
@@ -121,6 +137,12 @@ export interface BGPAdvertisement extends ResourceBase<'BGPAdvertisement'> {
     readonly nodeSelectors: readonly LabelSelector[];
     /** BGPPeer names; empty = all peers. */
     readonly peers: readonly string[];
+    /**
+     * MetalLB's per-Service filter (an advertisement applies to the Services whose labels match
+     * one selector; absent or empty = every Service), honoured by the election and the BGP plan
+     * (src/domain/election/advertisements.ts).
+     */
+    readonly serviceSelectors?: readonly LabelSelector[];
   };
 }
 
@@ -264,7 +286,13 @@ export interface IgnoredDocument extends SourceRef {
 /** What reading a set of files gives: the resources, the problems found, and what was skipped. */
 export interface ParsedConfig {
   readonly config: ConfigSet;
+  /** Errors: the configuration is invalid while there is one. */
   readonly issues: ConfigIssue[];
+  /**
+   * Real MetalLB fields that are accepted but not honoured as MetalLB would (see warnings.ts),
+   * in the same form as issues. They do not make the configuration invalid.
+   */
+  readonly warnings: ConfigIssue[];
   readonly ignored: IgnoredDocument[];
 }
 

@@ -25,6 +25,7 @@ function checkReferences(adv: L2Advertisement | BGPAdvertisement, config: Config
   checkNoRepeats(adv, 'spec.ipAddressPools', adv.spec.ipAddressPools, issues);
   checkSelectors(adv, 'spec.ipAddressPoolSelectors', adv.spec.ipAddressPoolSelectors, issues);
   checkSelectors(adv, 'spec.nodeSelectors', adv.spec.nodeSelectors, issues);
+  checkSelectors(adv, 'spec.serviceSelectors', adv.spec.serviceSelectors ?? [], issues);
 }
 
 function aggregationFor(adv: BGPAdvertisement, family: IpFamily): { length: number; path: string } {

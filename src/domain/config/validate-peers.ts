@@ -51,8 +51,23 @@ function checkTimers(peer: BGPPeer, issues: ConfigIssue[]): void {
   }
 }
 
+/**
+ * MetalLB's rule (api/v1beta2 BGPPeerSpec): the router is named by exactly one of peerAddress
+ * and interface (unnumbered peering, v1beta2 only).
+ */
+function checkPeerIdentity(peer: BGPPeer, issues: ConfigIssue[]): void {
+  const s = peer.spec;
+  if (s.interface !== undefined && s.peerAddress !== '') {
+    issues.push(issueAt(peer, 'spec.interface', 'peerAddress and interface are both set; keep only one: peerAddress for a router at a known address, interface for unnumbered peering'));
+  } else if (s.interface === undefined && s.peerAddress === '') {
+    // v1beta1's schema already requires peerAddress; this is the v1beta2 case (or an empty string).
+    const alternative = peer.apiVersion.endsWith('/v1beta1') ? '' : ', or interface for unnumbered peering';
+    issues.push(issueAt(peer, 'spec.peerAddress', `peerAddress is missing; set the router's IP address${alternative}`));
+  }
+}
+
 function checkAddress(peer: BGPPeer, field: 'peerAddress' | 'sourceAddress', value: string | null, issues: ConfigIssue[]): void {
-  // An empty peerAddress is the "required field is missing" issue from the parser.
+  // An empty peerAddress is checkPeerIdentity's issue.
   if (value === null || value === '' || parseIp(value) !== null) return;
   issues.push(issueAt(peer, `spec.${field}`, `"${value}" is not an IP address; write an IPv4 or IPv6 address without a prefix length or port`));
 }
@@ -75,6 +90,7 @@ export function validatePeers(config: ConfigSet, issues: ConfigIssue[]): void {
     if (s.ebgpMultiHop && s.peerASN !== 0 && s.peerASN === s.myASN) {
       issues.push(issueAt(peer, 'spec.ebgpMultiHop', `ebgpMultiHop is for eBGP, but myASN equals peerASN (${s.myASN}), which makes this iBGP; remove ebgpMultiHop`));
     }
+    checkPeerIdentity(peer, issues);
     checkAddress(peer, 'peerAddress', s.peerAddress, issues);
     checkAddress(peer, 'sourceAddress', s.sourceAddress, issues);
     if (s.routerID !== null && parseIp(s.routerID)?.family !== 4) {

@@ -1,21 +1,22 @@
-import type { IPAddressPool, L2Advertisement, LabelSelector, Node } from '../config/types.js';
+import type { IPAddressPool, L2Advertisement, LabelSelector, Node, Service } from '../config/types.js';
 import { anySelectorMatches, selectorMatches } from '../selector.js';
 
-/** What L2Advertisement and BGPAdvertisement share: the pools they cover. */
+/** What L2Advertisement and BGPAdvertisement share: the pools and the Services they cover. */
 export interface PoolScopedAdvertisement {
-  readonly spec: { readonly ipAddressPools: readonly string[]; readonly ipAddressPoolSelectors: readonly LabelSelector[] };
+  readonly spec: {
+    readonly ipAddressPools: readonly string[];
+    readonly ipAddressPoolSelectors: readonly LabelSelector[];
+    readonly serviceSelectors?: readonly LabelSelector[];
+  };
 }
 
 /**
  * The L2Advertisements (or BGPAdvertisements: the rule is the same) that cover a pool, by MetalLB's rule (internal/config: an advertisement with
  * neither ipAddressPools nor ipAddressPoolSelectors covers every pool; otherwise it covers the pools
  * it names plus those whose labels match one of its selectors — a selector list that matches
- * nothing does not fall back to "all").
- *
- * MetalLB's L2Advertisement has no serviceSelectors field (api/v1beta1 L2AdvertisementSpec:
- * ipAddressPools, ipAddressPoolSelectors, nodeSelectors, interfaces), so the Service plays no part
- * here; a Service reaches an advertisement only through its pool. `pool` is undefined when the pool
- * is not in the configuration: then only advertisements naming it or covering all pools apply.
+ * nothing does not fall back to "all"). The Service is not looked at here: serviceSelectors narrow
+ * the result per Service (advertisementsForService). `pool` is undefined when the pool is not in
+ * the configuration: then only advertisements naming it or covering all pools apply.
  */
 export function advertisementsForPool<A extends PoolScopedAdvertisement>(
   poolName: string,
@@ -29,6 +30,21 @@ export function advertisementsForPool<A extends PoolScopedAdvertisement>(
     if (ipAddressPools.includes(poolName)) return true;
     return pool !== undefined && ipAddressPoolSelectors.some((s) => selectorMatches(s, labels));
   });
+}
+
+/** Whether the advertisement narrows by Service at all (a non-empty serviceSelectors). */
+export function selectsServices(adv: PoolScopedAdvertisement): boolean {
+  return (adv.spec.serviceSelectors ?? []).length > 0;
+}
+
+/**
+ * The advertisements that apply to `service`, by MetalLB's serviceSelectors (PR #2917, on both
+ * L2Advertisement and BGPAdvertisement): an advertisement applies to the Services whose labels
+ * match one of its selectors; an empty or absent list applies to every Service. The match is on the
+ * Service's labels, so every IP of a dual-stack Service gets the same advertisements.
+ */
+export function advertisementsForService<A extends PoolScopedAdvertisement>(service: Service, advertisements: readonly A[]): A[] {
+  return advertisements.filter((adv) => anySelectorMatches(adv.spec.serviceSelectors ?? [], service.metadata.labels));
 }
 
 /** Whether any of the advertisements selects the node (MetalLB's poolMatchesNodeL2). */

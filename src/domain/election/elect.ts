@@ -1,6 +1,6 @@
 import { AirlbError } from '../../errors.js';
 import type { IPAddressPool, L2Advertisement, Node } from '../config/types.js';
-import { advertisementsForPool, interfacesOn } from './advertisements.js';
+import { advertisementsForPool, advertisementsForService, interfacesOn, selectsServices } from './advertisements.js';
 import { nodeExclusion, servingEndpointsByService, type ServingEndpoints } from './eligibility.js';
 import { electionHash, HashOrderMemo } from './hash-order.js';
 import type {
@@ -20,9 +20,10 @@ import type {
  *
  * MetalLB's rule (speaker/layer2_controller.go, ShouldAnnounce): nobody announces a Service with no
  * endpoint that can serve; otherwise the candidates are the live speakers whose node passes
- * speakersForPool (see eligibility.ts), narrowed under externalTrafficPolicy Local to nodes hosting
- * a serving endpoint, sorted by sha256(node + "#" + firstIP) ascending; the first announces every IP
- * of the Service, so both VIPs of a dual-stack Service stay on one node.
+ * speakersForPool (see eligibility.ts) for the L2Advertisements that cover its pool and select
+ * the Service (serviceSelectors, see advertisements.ts), narrowed under externalTrafficPolicy Local
+ * to nodes hosting a serving endpoint, sorted by sha256(node + "#" + firstIP) ascending; the first
+ * announces every IP of the Service, so both VIPs of a dual-stack Service stay on one node.
  *
  * airlb sorts by a tier first and by MetalLB's hash within a tier: wired uplinks, then unknown, then
  * wireless, and any node whose announcement of one of the Service's VIPs failed verification after
@@ -36,6 +37,13 @@ const UPLINK_TIER: Readonly<Record<Uplink, number>> = { wired: 0, unknown: 1, wi
 const FAILED_TIER_OFFSET = 3;
 const NO_TIER = 255;
 
+/** The L2Advertisements covering one pool, and whether any of them narrows by Service. */
+interface PoolAdvertisements {
+  readonly advertisements: readonly L2Advertisement[];
+  readonly selective: boolean;
+}
+
+/** The candidate table for one set of advertisements: a pool's, or the part of it a Service selects. */
 interface PoolView {
   readonly advertisements: readonly L2Advertisement[];
   /** Per node id: 1 + uplink tier for a candidate, 0 for an excluded node. */
@@ -52,6 +60,8 @@ interface Context {
   readonly nodesByName: ReadonlyMap<string, Node>;
   readonly poolsByName: ReadonlyMap<string, IPAddressPool>;
   readonly serving: ReadonlyMap<string, ServingEndpoints>;
+  readonly poolAdvertisements: Map<string, PoolAdvertisements>;
+  /** Keyed by pool, plus the indices of the Service's advertisements when the pool's narrow by Service. */
   readonly poolViews: Map<string, PoolView>;
   readonly input: ElectionInput;
 }
@@ -75,16 +85,38 @@ function prepare(input: ElectionInput, memo: HashOrderMemo): Context {
     nodesByName: new Map(input.nodes.map((n) => [n.metadata.name, n])),
     poolsByName: new Map(input.pools.map((p) => [p.metadata.name, p])),
     serving: servingEndpointsByService(input.endpointSlices),
+    poolAdvertisements: new Map(),
     poolViews: new Map(),
     input,
   };
 }
 
-/** The per-pool candidate table, computed once per pool per election. */
-function poolView(ctx: Context, poolName: string): PoolView {
-  const cached = ctx.poolViews.get(poolName);
+function advertisementsOfPool(ctx: Context, poolName: string): PoolAdvertisements {
+  let found = ctx.poolAdvertisements.get(poolName);
+  if (found === undefined) {
+    const advertisements = advertisementsForPool(poolName, ctx.poolsByName.get(poolName), ctx.input.l2Advertisements);
+    found = { advertisements, selective: advertisements.some(selectsServices) };
+    ctx.poolAdvertisements.set(poolName, found);
+  }
+  return found;
+}
+
+/**
+ * The candidate table of the advertisements that apply to the Service: its pool's, narrowed by
+ * their serviceSelectors. Computed once per distinct set of advertisements per election, so
+ * Services whose pool's advertisements select no Service share the pool's table, as before
+ * serviceSelectors existed, and a pool split by selectors costs one table per split.
+ */
+function viewFor(ctx: Context, a: ServiceAssignment): PoolView {
+  const ofPool = advertisementsOfPool(ctx, a.pool);
+  let key = a.pool;
+  let advertisements = ofPool.advertisements;
+  if (ofPool.selective) {
+    advertisements = advertisementsForService(a.service, ofPool.advertisements);
+    key = `${a.pool}\u0000${advertisements.map((adv) => ofPool.advertisements.indexOf(adv)).join(',')}`;
+  }
+  const cached = ctx.poolViews.get(key);
   if (cached !== undefined) return cached;
-  const advertisements = advertisementsForPool(poolName, ctx.poolsByName.get(poolName), ctx.input.l2Advertisements);
   const tierPlusOne = new Uint8Array(ctx.memo.nodeCount);
   let bestTier = NO_TIER;
   if (advertisements.length > 0) {
@@ -98,7 +130,7 @@ function poolView(ctx: Context, poolName: string): PoolView {
     }
   }
   const view: PoolView = { advertisements, tierPlusOne, bestTier, interfaces: new Map() };
-  ctx.poolViews.set(poolName, view);
+  ctx.poolViews.set(key, view);
   return view;
 }
 
@@ -185,7 +217,7 @@ export function electL2(input: ElectionInput, memo: HashOrderMemo = new HashOrde
   const out: L2Announcement[] = [];
   for (const a of input.assignments) {
     if (a.ips.length === 0) continue;
-    const view = poolView(ctx, a.pool);
+    const view = viewFor(ctx, a);
     out.push(...announcementsFor(ctx, a, view, electOne(ctx, a, view)));
   }
   return out;
@@ -209,7 +241,7 @@ export function explainL2(input: ElectionInput, ip: string, memo: HashOrderMemo 
     throw new AirlbError('election-unknown-vip', `no Service is assigned ${ip}; check the allocation (airlb plan) for the VIPs in use`);
   }
   const ctx = prepare(input, memo);
-  const view = poolView(ctx, a.pool);
+  const view = viewFor(ctx, a);
   const winner = electOne(ctx, a, view);
   const serving = ctx.serving.get(serviceKey(a));
   const local = ctx.input.endpointsTracked !== false && a.service.spec.externalTrafficPolicy === 'Local';

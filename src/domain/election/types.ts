@@ -44,7 +44,7 @@ export interface ElectionInput {
  * Why a VIP has, or has no, announcing node.
  * - elected: a candidate won.
  * - no-serving-endpoint: no endpoint of the Service can serve anywhere, so MetalLB announces nothing.
- * - no-l2-advertisement: no L2Advertisement covers the VIP's pool.
+ * - no-l2-advertisement: no L2Advertisement covers the VIP's pool and selects the Service (serviceSelectors).
  * - no-eligible-node: advertisements apply, but every node was excluded (see explainL2 for why).
  */
 export type ElectionReason = 'elected' | 'no-serving-endpoint' | 'no-l2-advertisement' | 'no-eligible-node';

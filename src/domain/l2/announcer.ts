@@ -1,7 +1,7 @@
 import { AirlbError } from '../../errors.js';
 import type { Clock, Timer } from '../clock.js';
 import type { ClaimPhase, Conflict } from './conflict.js';
-import { FAST_TIMINGS, type AnnounceTimings } from './timings.js';
+import { FAST_TIMINGS, type AnnounceTimings, type ClaimProfile, type ClaimTimings } from './timings.js';
 
 /**
  * The life of one VIP on this node, as a state machine driven by the injected Clock:
@@ -16,6 +16,10 @@ import { FAST_TIMINGS, type AnnounceTimings } from './timings.js';
  * unsolicited NA with Override), and `onAnswering` tells the responder which interfaces answer for
  * the VIP. Conflicts come in from conflict.ts through observeConflict. Randomness is injected, so a
  * test with a fixed `random` and a manual clock sees an exact timeline.
+ *
+ * `start('takeover')` probes with the short takeover claim (timings.ts TAKEOVER_CLAIM) because the
+ * previous owner is known dead; conflicts are handled the same in both profiles, and any probing
+ * after a conflict uses the normal claim.
  */
 export type AnnouncerState = 'idle' | 'probing' | 'backoff' | 'claimed' | 'released';
 
@@ -67,6 +71,8 @@ export class VipAnnouncer {
   private readonly actions: AnnouncerActions;
   private ifnames: string[];
   private current: AnnouncerState = 'idle';
+  /** The claim the current probing uses. */
+  private claimProfile: ClaimProfile = 'normal';
   private timer: Timer | null = null;
   private consecutive = 0;
   private lastConflictAt: number | null = null;
@@ -89,10 +95,19 @@ export class VipAnnouncer {
     return this.current === 'claimed' ? this.ifnames : [];
   }
 
-  /** Begins probing for the VIP; does nothing while already probing, backing off or claimed. */
-  start(): void {
+  /** The claim profile of the last or current probing. */
+  get profile(): ClaimProfile {
+    return this.claimProfile;
+  }
+
+  /**
+   * Begins probing for the VIP, with the takeover claim when the caller knows the previous owner
+   * is dead; does nothing while already probing, backing off or claimed.
+   */
+  start(profile: ClaimProfile = 'normal'): void {
     if (this.current !== 'idle' && this.current !== 'released') return;
     this.consecutive = 0;
+    this.claimProfile = profile;
     this.beginProbing();
   }
 
@@ -144,21 +159,27 @@ export class VipAnnouncer {
     return report;
   }
 
+  private get claimTimings(): ClaimTimings {
+    return this.claimProfile === 'takeover' ? this.t.takeover : this.t;
+  }
+
   private beginProbing(): void {
     this.current = 'probing';
-    if (this.t.probeCount === 0) {
+    const c = this.claimTimings;
+    if (c.probeCount === 0) {
       this.claim();
       return;
     }
-    this.schedule(this.randomIn(0, this.t.probeWaitMs), () => this.probe(1));
+    this.schedule(this.randomIn(0, c.probeWaitMs), () => this.probe(1));
   }
 
   private probe(n: number): void {
     for (const ifname of this.ifnames) this.actions.sendProbe(this.vip, ifname);
-    if (n < this.t.probeCount) {
-      this.schedule(this.randomIn(this.t.probeMinMs, this.t.probeMaxMs), () => this.probe(n + 1));
+    const c = this.claimTimings;
+    if (n < c.probeCount) {
+      this.schedule(this.randomIn(c.probeMinMs, c.probeMaxMs), () => this.probe(n + 1));
     } else {
-      this.schedule(this.t.announceWaitMs, () => this.claim());
+      this.schedule(c.announceWaitMs, () => this.claim());
     }
   }
 
@@ -193,6 +214,8 @@ export class VipAnnouncer {
   private backOff(conflict: Conflict, phase: ClaimPhase, action: 'backoff' | 'yield'): ConflictReport {
     this.cancelTimer();
     this.consecutive += 1;
+    // Somebody alive answered for the VIP, so "the previous owner is dead" no longer holds.
+    this.claimProfile = 'normal';
     const delay = Math.min(this.t.backoffMaxMs, this.t.backoffInitialMs * 2 ** Math.min(this.consecutive - 1, 40));
     this.current = 'backoff';
     this.schedule(delay, () => this.beginProbing());

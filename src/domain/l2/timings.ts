@@ -1,10 +1,10 @@
 import { AirlbError } from '../../errors.js';
 
 /**
- * The timers of claiming a VIP: probe, claim, announce, refresh, defend, back off. Names follow
- * RFC 5227 §1.1 where one exists. All values are milliseconds except the counts.
+ * The probing half of a claim: how long a VIP is listened for before it is ours. Names follow
+ * RFC 5227 §1.1. Milliseconds except the count.
  */
-export interface AnnounceTimings {
+export interface ClaimTimings {
   /** First probe after a random delay in [0, probeWaitMs] (PROBE_WAIT). */
   readonly probeWaitMs: number;
   /** Probes sent before claiming (PROBE_NUM); 0 claims at once without probing. */
@@ -14,6 +14,23 @@ export interface AnnounceTimings {
   readonly probeMaxMs: number;
   /** Silence after the last probe before the VIP is claimed (ANNOUNCE_WAIT). */
   readonly announceWaitMs: number;
+}
+
+/**
+ * Which claim a VIP gets. 'takeover': the VIP was another node's and membership says that node is
+ * dead (src/domain/election/takeover.ts); 'normal': every other claim — the first one, and a move
+ * away from a live owner (rebalancing, a failed verification), whose owner may still answer.
+ */
+export type ClaimProfile = 'normal' | 'takeover';
+
+/**
+ * The timers of claiming a VIP: probe, claim, announce, refresh, defend, back off. Names follow
+ * RFC 5227 §1.1 where one exists. All values are milliseconds except the counts. The top-level
+ * probe timings are the normal claim; `takeover` replaces them for a takeover claim.
+ */
+export interface AnnounceTimings extends ClaimTimings {
+  /** The claim after the previous owner died (ClaimProfile 'takeover'). */
+  readonly takeover: ClaimTimings;
   /** Announcements after the one sent at the claim (ANNOUNCE_NUM − 1), burstIntervalMs apart. */
   readonly burstCount: number;
   readonly burstIntervalMs: number;
@@ -26,6 +43,30 @@ export interface AnnounceTimings {
   /** Cap of that wait (RFC 5227 rate-limits to one attempt per RATE_LIMIT_INTERVAL = 60 s). */
   readonly backoffMaxMs: number;
 }
+
+/**
+ * The takeover claim: one probe after at most 10 ms, then 30 ms of silence — the VIP answers
+ * 30–40 ms after the election instead of 200–300 ms; BFD has already spent its Detection Time
+ * (~150 ms) noticing the death, and the issue's target is 200 ms from failure to the new owner's
+ * reply. Why shortening is safe here: probing (RFC 5227 §2.1.1) exists to hear a host that
+ * already uses the address, and the host that used it — the previous owner — is known dead, so it
+ * cannot answer however long we listen. One probe still catches anyone else on the address (a
+ * statically configured host) before we poison caches with an announcement: a wired reply comes
+ * back in well under 1 ms, a WiFi one within milliseconds, so 30 ms is ample. An owner wrongly
+ * declared dead (a partition that BFD saw and the LAN did not) still answers that probe like any
+ * holder; if its answer is lost or late, it keeps announcing and answering, and ongoing conflict
+ * detection (RFC 5227 §2.4) catches it after the claim: the normal defend/yield and backoff apply,
+ * and every retry after a conflict probes with the normal claim, since the conflict proves that
+ * somebody alive holds the address. The random wait stays (≤ 10 ms) to spread the probes of many
+ * VIPs taken over at the same instant.
+ */
+export const TAKEOVER_CLAIM: ClaimTimings = {
+  probeWaitMs: 10,
+  probeCount: 1,
+  probeMinMs: 0,
+  probeMaxMs: 0,
+  announceWaitMs: 30,
+};
 
 /**
  * The default. RFC 5227's timings (≈7 s from first probe to claim) protect a host joining a
@@ -43,6 +84,7 @@ export const FAST_TIMINGS: AnnounceTimings = {
   probeMinMs: 50,
   probeMaxMs: 90,
   announceWaitMs: 100,
+  takeover: TAKEOVER_CLAIM,
   burstCount: 5,
   burstIntervalMs: 1000,
   refreshIntervalMs: 30_000,
@@ -58,6 +100,8 @@ export const RFC5227_TIMINGS: AnnounceTimings = {
   probeMinMs: 1000,
   probeMaxMs: 2000,
   announceWaitMs: 2000,
+  // Polite means no shortcut: a takeover probes like any claim.
+  takeover: { probeWaitMs: 1000, probeCount: 3, probeMinMs: 1000, probeMaxMs: 2000, announceWaitMs: 2000 },
   burstCount: 1,
   burstIntervalMs: 2000,
   refreshIntervalMs: 30_000,
@@ -68,16 +112,19 @@ export const RFC5227_TIMINGS: AnnounceTimings = {
 
 const MAX_MS = 24 * 3600 * 1000;
 
-/** FAST_TIMINGS with `overrides` applied, checked; throws AirlbError('l2-bad-timings'). */
+/**
+ * FAST_TIMINGS with `overrides` applied (an overriding `takeover` replaces the whole takeover
+ * claim), checked; throws AirlbError('l2-bad-timings').
+ */
 export function announceTimings(overrides: Partial<AnnounceTimings> = {}): AnnounceTimings {
   const t: AnnounceTimings = { ...FAST_TIMINGS, ...overrides };
-  for (const [key, value] of Object.entries(t)) {
-    if (!Number.isInteger(value) || value < 0 || value > MAX_MS) {
-      throw new AirlbError('l2-bad-timings', `announce timing ${key} is ${String(value)}; it must be a whole number from 0 to ${MAX_MS}`);
+  const { takeover, ...flat } = t;
+  checkWholeMs(flat, '');
+  checkWholeMs(takeover, 'takeover.');
+  for (const [claim, prefix] of [[t, ''], [takeover, 'takeover.']] as const) {
+    if (claim.probeMinMs > claim.probeMaxMs) {
+      throw new AirlbError('l2-bad-timings', `${prefix}probeMinMs (${claim.probeMinMs}) is above ${prefix}probeMaxMs (${claim.probeMaxMs}); swap them`);
     }
-  }
-  if (t.probeMinMs > t.probeMaxMs) {
-    throw new AirlbError('l2-bad-timings', `probeMinMs (${t.probeMinMs}) is above probeMaxMs (${t.probeMaxMs}); swap them`);
   }
   if (t.burstCount > 0 && t.burstIntervalMs === 0) {
     throw new AirlbError('l2-bad-timings', 'burstIntervalMs is 0 with a burst of announcements; set an interval (1000 is usual) or burstCount 0');
@@ -86,4 +133,12 @@ export function announceTimings(overrides: Partial<AnnounceTimings> = {}): Annou
     throw new AirlbError('l2-bad-timings', `backoff must start above 0 and be capped at or above its start (got ${t.backoffInitialMs} and ${t.backoffMaxMs})`);
   }
   return t;
+}
+
+function checkWholeMs(values: object, prefix: string): void {
+  for (const [key, value] of Object.entries(values)) {
+    if (!Number.isInteger(value) || value < 0 || value > MAX_MS) {
+      throw new AirlbError('l2-bad-timings', `announce timing ${prefix}${key} is ${String(value)}; it must be a whole number from 0 to ${MAX_MS}`);
+    }
+  }
 }
