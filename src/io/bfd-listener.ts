@@ -50,7 +50,8 @@ export class BfdListenerError extends AirlbError {
   }
 }
 
-function bind(socket: dgram.Socket, port: number, address: string): Promise<void> {
+/** Binds exclusively (no SO_REUSEPORT sharing with another process), rejecting with the bind error. */
+export function bindUdp(socket: dgram.Socket, port: number, address: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => reject(err);
     socket.once('error', onError);
@@ -100,7 +101,7 @@ export class BfdListener {
   private static async bindNew(localAddress: string, port: number): Promise<BfdListener> {
     const socket = dgram.createSocket({ type: isIPv4(localAddress) ? 'udp4' : 'udp6' });
     try {
-      await bind(socket, port, localAddress);
+      await bindUdp(socket, port, localAddress);
     } catch (err) {
       socket.close();
       throw new BfdListenerError(`cannot listen on ${localAddress} port ${port}: ${describeError(err)}; is another BFD daemon running in this network namespace?`, { cause: err });

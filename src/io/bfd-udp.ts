@@ -7,7 +7,7 @@ import type { DetectMultChoice } from '../domain/bfd/adaptive.js';
 import { encodeControl } from '../proto/bfd/control.js';
 import { canonicalIp } from '../domain/net/ip.js';
 import { AirlbError } from '../errors.js';
-import { BfdListener, type BfdListenerCounters, type BfdWarningSink } from './bfd-listener.js';
+import { BfdListener, bindUdp, type BfdListenerCounters, type BfdWarningSink } from './bfd-listener.js';
 import { systemClock } from './system-clock.js';
 
 /**
@@ -66,17 +66,6 @@ interface Peer {
   /** Sends not yet handed to the kernel; the socket closes when this reaches 0 after removal. */
   inFlight: number;
   removed: boolean;
-}
-
-function bind(socket: dgram.Socket, port: number, address: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error) => reject(err);
-    socket.once('error', onError);
-    socket.bind({ port, address, exclusive: true }, () => {
-      socket.off('error', onError);
-      resolve();
-    });
-  });
 }
 
 export class BfdUdpEndpoint {
@@ -204,7 +193,7 @@ export class BfdUdpEndpoint {
     for (let attempt = 0; attempt < 64; attempt++) {
       const socket = dgram.createSocket({ type: this.type });
       try {
-        await bind(socket, randomInt(BFD_SOURCE_PORT_MIN, BFD_SOURCE_PORT_MAX + 1), this.options.localAddress);
+        await bindUdp(socket, randomInt(BFD_SOURCE_PORT_MIN, BFD_SOURCE_PORT_MAX + 1), this.options.localAddress);
         return socket;
       } catch (err) {
         socket.close();

@@ -235,6 +235,21 @@ export class MembershipRuntime {
     this.prober.reply(ip, mac);
   }
 
+  /**
+   * The peer whose speaker published `mac` in its status messages (kept after its messages stop,
+   * until it restarts with other MACs or its Node goes); null for a MAC no peer published, or
+   * that more than one did. The engine arbitrates conflicts with such MACs (src/domain/l2/peer-conflict.ts).
+   */
+  nodeOfMac(mac: string): string | null {
+    let owner: string | null = null;
+    for (const [node, peer] of this.peers) {
+      if (!peer.macs.has(mac)) continue;
+      if (owner !== null) return null;
+      owner = node;
+    }
+    return owner;
+  }
+
   /** The election input: every Node with its liveness and failed verifications. */
   speakerFacts(): SpeakerFacts[] {
     return this.membership.speakerFacts(verificationFailures(this.tally()));

@@ -125,6 +125,11 @@ export class KubeMembership {
     return this.starting ? assumedSpeakers(this.nodes).map((s) => ({ ...s, alive: false })) : undefined;
   }
 
+  /** The peer speaker that published `mac` in its status messages; null for an unknown host or while membership does not run. */
+  nodeOfMac(mac: string): string | null {
+    return this.running?.runtime.nodeOfMac(mac) ?? null;
+  }
+
   /** Probe what the election gives to other nodes (nothing with verification off). */
   setProbeTargets(elected: readonly L2Announcement[]): void {
     if (this.running === null) return;

@@ -1,10 +1,11 @@
 import type { Clock, Timer } from '../domain/clock.js';
-import type { Node } from '../domain/config/types.js';
+import type { ConfigSet, Node } from '../domain/config/types.js';
 import { HashOrderMemo } from '../domain/election/hash-order.js';
 import { UPLINK_LABEL } from '../domain/election/speakers.js';
 import { takeoverVips } from '../domain/election/takeover.js';
 import type { L2Announcement, SpeakerFacts } from '../domain/election/types.js';
 import type { Classifier, InterfaceFacts } from '../domain/l2/interfaces.js';
+import { arbitratePeer, pairSpeakers, type PeerArbitration } from '../domain/l2/peer-conflict.js';
 import type { VipTally } from '../domain/l2/verification.js';
 import type { MembershipStatus } from '../io/membership-runtime.js';
 import { describeError } from '../errors.js';
@@ -98,6 +99,8 @@ export class KubeSpeaker {
   private readonly memo = new HashOrderMemo();
   private readonly membership: KubeMembership | null;
   private elected: readonly L2Announcement[] = [];
+  /** Per conflicting peer: who the election picks for each VIP with only the two of us alive (peer-conflict.ts). */
+  private readonly pairWinners = new Map<string, Map<string, string | null>>();
   private interfaceWatch: InterfaceWatcher | null = null;
   private facts: readonly InterfaceFacts[] | null = null;
   private announce: readonly DesiredVip[] = [];
@@ -125,6 +128,7 @@ export class KubeSpeaker {
       classifier: options.classifier,
       wifiPromiscuous: options.wifiPromiscuous,
       onChange: () => this.engineChanged(),
+      arbiter: (vip, mac) => this.arbitrate(vip, mac),
     });
     this.membership =
       options.membership === undefined
@@ -211,6 +215,7 @@ export class KubeSpeaker {
     if (this.stopped) return;
     const config = this.state.config();
     this.membership?.sync(config);
+    this.pairWinners.clear();
     const speakers = this.membership?.speakers();
     const plan = speakerPlan({ config, node: this.o.node, loadBalancerClass: this.o.loadBalancerClass, memo: this.memo, ...(speakers === undefined ? {} : { speakers }) });
     this.membership?.setProbeTargets(plan.elected);
@@ -220,7 +225,7 @@ export class KubeSpeaker {
     this.noteHandovers(plan.elected, speakers ?? speakersOf(config.nodes));
     this.announce = plan.announce.map((v) => (takeover.has(v.ip) ? { ...v, takeover: true } : v));
     this.planned = true;
-    this.engine.setDesired(this.announce);
+    this.engine.setDesired(this.announce, speakers === undefined ? [] : this.standby(config, speakers));
     const now = new Set(plan.announce.flatMap((v) => v.services));
     for (const service of now) {
       if (this.mine.has(service)) continue;
@@ -232,6 +237,36 @@ export class KubeSpeaker {
     this.mine = now;
     this.publishUplink();
     this.scheduleL2Status();
+  }
+
+  /**
+   * With membership: the VIPs this node would announce if every other speaker died, minus those it
+   * announces; the engine keeps their interfaces' sockets open, so a takeover probes at once
+   * (docs/failover.md "Standby sockets").
+   */
+  private standby(config: ConfigSet, speakers: readonly SpeakerFacts[]): DesiredVip[] {
+    const alone = speakers.map((s) => ({ ...s, alive: s.node === this.o.node }));
+    const held = new Set(this.announce.map((v) => v.ip));
+    const plan = speakerPlan({ config, node: this.o.node, loadBalancerClass: this.o.loadBalancerClass, memo: this.memo, speakers: alone });
+    return plan.announce.filter((v) => !held.has(v.ip));
+  }
+
+  /**
+   * A conflict from another speaker's MAC: the one the election ranks first between the two keeps
+   * the VIP, the other yields at once (src/domain/l2/peer-conflict.ts); null leaves RFC 5227's rules.
+   */
+  private arbitrate(vip: string, mac: string): PeerArbitration | null {
+    const peer = this.membership?.nodeOfMac(mac) ?? null;
+    const speakers = this.membership?.speakers();
+    if (peer === null || speakers === undefined) return null;
+    let winners = this.pairWinners.get(peer);
+    if (winners === undefined) {
+      const pair = speakerPlan({ config: this.state.config(), node: this.o.node, loadBalancerClass: this.o.loadBalancerClass, memo: this.memo, speakers: pairSpeakers(speakers, this.o.node, peer) });
+      winners = new Map(pair.elected.map((a) => [a.ip, a.node] as const));
+      this.pairWinners.set(peer, winners);
+    }
+    const verdict = arbitratePeer(this.o.node, peer, winners.get(vip) ?? null);
+    return verdict === null ? null : { peer, verdict };
   }
 
   /** Counts and logs the VIPs that came to this node, and reports the verification failures seen since the last election. */

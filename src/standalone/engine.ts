@@ -12,6 +12,7 @@ import {
   type InterfaceKind,
   type InterfaceVerdict,
 } from '../domain/l2/interfaces.js';
+import type { ConflictArbiter } from '../domain/l2/peer-conflict.js';
 import { needsPromiscuous, type PromiscuousReason } from '../domain/l2/promiscuous.js';
 import { countReason, emptyReasonCounts, type ReasonCounts } from '../domain/l2/reason-counts.js';
 import { buildResponderContext, type ResponderContext, type ResponderInterface } from '../domain/l2/responder-context.js';
@@ -41,7 +42,8 @@ import {
  *   takeover claim. The mark matters only when the announcer starts: a VIP already held or being
  *   probed keeps going.
  *   The responder answers only for VIPs an announcer has claimed, through decideArp/decideNs, and
- *   counts every decision by reason.
+ *   counts every decision by reason. A conflict whose MAC the `arbiter` knows as another airlb
+ *   speaker's is settled by rank between the two instead of RFC 5227 (peer-conflict.ts).
  * - Sockets also stay open on the interfaces of standby VIPs (ones this node may take over), so a
  *   takeover starts probing at once.
  * - Promiscuous membership on wireless interfaces that announce (src/domain/l2/promiscuous.ts),
@@ -90,6 +92,11 @@ export interface EngineOptions {
   readonly onChange?: () => void;
   /** Called after a received frame changed the counters. */
   readonly onCounters?: () => void;
+  /**
+   * Asked for every conflict: when the other MAC is another airlb speaker's, which of the two keeps
+   * the VIP (src/domain/l2/peer-conflict.ts); absent, or null for a MAC: RFC 5227 as for any host.
+   */
+  readonly arbiter?: ConflictArbiter;
 }
 
 export type VipState = AnnouncerState | 'no-interface';
@@ -171,6 +178,7 @@ export class StandaloneEngine {
   private readonly wifiPromiscuous: boolean;
   private readonly onChange: () => void;
   private readonly onCounters: () => void;
+  private readonly arbiter: ConflictArbiter | null;
 
   private classified: ClassifiedInterface[] = [];
   private interfacesKnown = false;
@@ -199,6 +207,7 @@ export class StandaloneEngine {
     this.log = options.logger;
     this.link = options.link;
     this.classifier = options.classifier ?? ((f) => classifyInterface(f));
+    this.arbiter = options.arbiter ?? null;
     this.wifiPromiscuous = options.wifiPromiscuous ?? true;
     this.onChange = options.onChange ?? (() => undefined);
     this.onCounters = options.onCounters ?? (() => undefined);
@@ -513,7 +522,11 @@ export class StandaloneEngine {
     this.conflictCount += 1;
     this.recentConflicts.push(report);
     if (this.recentConflicts.length > RECENT_CONFLICTS) this.recentConflicts.shift();
-    this.log.warn('address conflict', { ...report });
+    if (report.peer === null) this.log.warn('address conflict', { ...report });
+    // A yielded speaker retries about once a second for as long as the other holds the VIP: warn
+    // when the arbitration yields, defends or first backs off, and keep the retries at debug.
+    else if (report.action === 'yield' || report.action === 'defend' || (report.action === 'backoff' && report.consecutive === 1)) this.log.warn('another speaker claims the VIP too; the higher-ranked keeps it', { ...report });
+    else this.log.debug('another speaker claims the VIP too; the higher-ranked keeps it', { ...report });
     this.onChange();
   }
 
@@ -549,7 +562,9 @@ export class StandaloneEngine {
 
   private observe(conflict: Conflict | null): void {
     if (conflict === null) return;
-    this.vips.get(conflict.vip)?.announcer?.observeConflict(conflict);
+    const announcer = this.vips.get(conflict.vip)?.announcer;
+    if (announcer === null || announcer === undefined) return;
+    announcer.observeConflict(conflict, this.arbiter?.(conflict.vip, conflict.mac) ?? null);
   }
 
   /** `answered`: the link's ARP fast path already sent the reply decideArp asks for. */

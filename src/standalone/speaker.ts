@@ -7,6 +7,7 @@ import type { MembershipStatus } from '../io/membership-runtime.js';
 import { membershipSkip, startNodeMembership, type NodeMembership } from '../io/node-membership.js';
 import { HashOrderMemo } from '../domain/election/hash-order.js';
 import type { Classifier, InterfaceFacts } from '../domain/l2/interfaces.js';
+import { arbitratePeer, pairSpeakers, type PeerArbitration } from '../domain/l2/peer-conflict.js';
 import { AirlbError, describeError } from '../errors.js';
 import { readConfigSources } from '../io/config-files.js';
 import { watchInterfaces, type InterfaceWatcher } from '../io/interfaces.js';
@@ -108,6 +109,8 @@ export class StandaloneSpeaker {
   private membership: NodeMembership | null = null;
   /** The running configuration, elected again when membership changes. */
   private config: ConfigSet | null = null;
+  /** Per peer: VIP → the winner of the election between this node and the peer (until the next apply). */
+  private readonly pairWinners = new Map<string, Map<string, string | null>>();
 
   private constructor(options: SpeakerOptions) {
     this.o = options;
@@ -125,6 +128,7 @@ export class StandaloneSpeaker {
       wifiPromiscuous: options.wifiPromiscuous,
       onChange: () => this.status?.changed(),
       onCounters: () => this.status?.countersChanged(),
+      arbiter: (vip, mac) => this.arbitrate(vip, mac),
     });
     this.bgp = new StandaloneBgp({
       node: options.node,
@@ -266,10 +270,31 @@ export class StandaloneSpeaker {
 
   private apply(desired: DesiredState): void {
     this.current = desired;
+    this.pairWinners.clear();
     this.engine.setDesired(desired.announce, desired.standby);
     const verify = this.o.verifyAnnouncements !== false;
     this.membership?.runtime.setProbeTargets(verify ? desired.elsewhere.flatMap((e) => (e.node === null ? [] : [{ ip: e.ip, owner: e.node }])) : []);
     this.status?.changed();
+  }
+
+  /**
+   * A conflict on `vip` with `mac`: when the MAC is another speaker's, which of the two keeps the
+   * VIP, from the election between only the two of them (src/domain/l2/peer-conflict.ts).
+   */
+  private arbitrate(vip: string, mac: string): PeerArbitration | null {
+    const runtime = this.membership?.runtime;
+    const peer = runtime?.nodeOfMac(mac) ?? null;
+    if (runtime === undefined || peer === null || this.config === null) return null;
+    let winners = this.pairWinners.get(peer);
+    if (winners === undefined) {
+      const speakers = pairSpeakers(runtime.speakerFacts(), this.o.node, peer);
+      const pair = desiredState({ config: this.config, node: this.o.node, previous: this.previous, memo: this.memo, speakers });
+      winners = new Map<string, string | null>(pair.elsewhere.map((e) => [e.ip, e.node]));
+      for (const v of pair.announce) winners.set(v.ip, this.o.node);
+      this.pairWinners.set(peer, winners);
+    }
+    const verdict = arbitratePeer(this.o.node, peer, winners.get(vip) ?? null);
+    return verdict === null ? null : { peer, verdict };
   }
 
   /** Starts multi-node membership when the Node objects call for it, or hands it the new Nodes. */

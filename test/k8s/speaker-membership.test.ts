@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { classifyInterface, type InterfaceFacts } from '../../src/domain/l2/interfaces.js';
+import { classifyInterface } from '../../src/domain/l2/interfaces.js';
 import { systemClock } from '../../src/io/system-clock.js';
 import { EventRecorder } from '../../src/k8s/events.js';
 import { HttpTransport } from '../../src/k8s/http-transport.js';
@@ -9,6 +9,7 @@ import { KubeSpeaker } from '../../src/k8s/speaker.js';
 import type { LinkLayer, LinkPort } from '../../src/standalone/engine.js';
 import { FakeApiServer } from './fake-apiserver.js';
 import { memoryLogger, service, waitFor } from './helpers.js';
+import { wiredEth0 } from '../support/interfaces.js';
 
 // The Kubernetes speaker with multi-node membership asked for, on a host where it cannot run (the
 // Nodes' InternalIPs are TEST-NET addresses no interface here holds): it must say why, and elect
@@ -26,20 +27,7 @@ class FakeLink implements LinkLayer {
   }
 }
 
-const eth0: InterfaceFacts = {
-  name: 'eth0',
-  ifindex: 2,
-  type: 1,
-  mac: '02:00:00:00:00:02',
-  operstate: 'up',
-  flags: 0x1003,
-  devtype: null,
-  hasWirelessDir: false,
-  hasPhy80211: false,
-  master: null,
-  softwareDevice: false,
-  addresses: [{ address: '192.0.2.11', prefixLength: 24 }],
-};
+const eth0 = wiredEth0('02:00:00:00:00:02', '192.0.2.11');
 
 describe('KubeSpeaker membership fallback', () => {
   let server: FakeApiServer;

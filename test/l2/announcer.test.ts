@@ -214,6 +214,7 @@ test('a reply during probing means no announcement: back off 0.5, 1, 2 s ... cap
     action: 'backoff',
     retryInMs: 500,
     consecutive: 1,
+    peer: null,
   });
 });
 
@@ -331,3 +332,97 @@ test('timings are checked: negative, fractional and inverted values are refused 
   assert.equal(announceTimings({ burstCount: 0, burstIntervalMs: 0 }).burstCount, 0);
 });
 
+
+// ------------------------------------------------------------------ conflicts with another speaker
+
+const yieldTo = { peer: 'n2', verdict: 'yield' } as const;
+const defendAgainst = { peer: 'n3', verdict: 'defend' } as const;
+
+test('claimed and ranked after the conflicting speaker: yield at the first conflict, no defence, retry after 250 ms doubling to 1 s', () => {
+  const { clock, announcer, take, reports } = rig({ timings: announceTimings({ burstCount: 0, refreshIntervalMs: 0 }) });
+  announcer.start();
+  clock.advance(200);
+  take();
+  assert.equal(announcer.observeConflict(conflict(), yieldTo)?.action, 'yield');
+  assert.deepEqual(announcer.answeringOn, []);
+  assert.deepEqual(take(), ['t=200 answering 192.168.1.240 [] yielded', 't=200 conflict claimed yield retry=250']);
+  // Each retry probes; the other speaker answers the probe, which is a conflict while probing.
+  const retries: (number | null)[] = [];
+  for (let i = 0; i < 4; i++) {
+    clock.advance(reports.at(-1)!.retryInMs!);
+    retries.push(announcer.observeConflict(conflict(), yieldTo)!.retryInMs);
+  }
+  assert.deepEqual(retries, [500, 1000, 1000, 1000], 'capped at 1 s, far below RFC 5227 backoff (30 s)');
+  assert.ok(reports.every((r) => r.peer === 'n2'));
+  assert.ok(!take().some((line) => line.includes('announce')), 'never announced against the better-ranked speaker');
+});
+
+test('yielded to a speaker that then goes silent: the VIP is claimed again within 1.3 s', () => {
+  const { clock, announcer, take } = rig({ timings: announceTimings({ burstCount: 0, refreshIntervalMs: 0 }), draws: [0.999999] });
+  announcer.start();
+  clock.advance(300);
+  // Several rounds against the peer push the retry to its 1 s cap.
+  for (let i = 0; i < 4; i++) {
+    announcer.observeConflict(conflict(), yieldTo);
+    clock.advance(1000);
+  }
+  take();
+  const lastConflictAt = clock.now();
+  announcer.observeConflict(conflict(), yieldTo);
+  // The peer dies now: nobody answers the next probes.
+  clock.advance(1300);
+  const claimed = take().find((l) => l.includes('claimed'));
+  assert.ok(claimed !== undefined, 'claimed again');
+  const at = Number(/^t=(\d+)/.exec(claimed)![1]);
+  assert.ok(at - lastConflictAt <= 1300, `claimed ${at - lastConflictAt} ms after the last conflict`);
+});
+
+test('ranked first: a claimed VIP is defended against the speaker at most once a second and never given up', () => {
+  const { clock, announcer, take, reports } = rig({ timings: announceTimings({ burstCount: 0, refreshIntervalMs: 0 }) });
+  announcer.start();
+  clock.advance(200);
+  take();
+  for (let i = 0; i < 30; i++) {
+    announcer.observeConflict(conflict(), defendAgainst);
+    clock.advance(250);
+  }
+  assert.equal(announcer.state, 'claimed');
+  assert.deepEqual(announcer.answeringOn, ['eth0']);
+  const defences = take().filter((l) => l.includes('announce'));
+  assert.deepEqual(defences, ['t=200', 't=1200', 't=2200', 't=3200', 't=4200', 't=5200', 't=6200', 't=7200'].map((t) => `${t} announce 192.168.1.240 eth0 defend`));
+  assert.deepEqual(new Set(reports.map((r) => r.action)), new Set(['defend', 'keep']));
+  assert.ok(reports.every((r) => r.peer === 'n3' && r.retryInMs === null));
+});
+
+test('ranked first while probing: the other speaker\'s probe or reply does not stop the claim', () => {
+  const { clock, announcer, take } = rig();
+  announcer.start();
+  clock.advance(0);
+  assert.equal(announcer.observeConflict({ ...conflict(), evidence: 'arp-simultaneous-probe' }, defendAgainst)?.action, 'keep');
+  clock.advance(60);
+  assert.equal(announcer.observeConflict(conflict(), defendAgainst)?.action, 'keep');
+  clock.advance(200);
+  assert.equal(announcer.state, 'claimed');
+  assert.ok(take().includes('t=200 answering 192.168.1.240 [eth0] claimed'));
+});
+
+test('ranked after while probing: back off with the short peer retry, not RFC 5227\'s', () => {
+  const { clock, announcer, take } = rig();
+  announcer.start('takeover');
+  clock.advance(0);
+  assert.equal(announcer.observeConflict(conflict(), yieldTo)?.action, 'backoff');
+  assert.deepEqual(take(), ['t=0 probe 192.168.1.240 eth0', 't=0 conflict probing backoff retry=250']);
+  assert.equal(announcer.profile, 'normal', 'a live holder answered: the retry probes with the normal claim');
+});
+
+test('conflicts with a speaker leave the RFC 5227 record alone: an unknown host after one is still defended first', () => {
+  const { clock, announcer, take } = rig({ timings: announceTimings({ burstCount: 0, refreshIntervalMs: 0 }) });
+  announcer.start();
+  clock.advance(200);
+  announcer.observeConflict(conflict(), defendAgainst);
+  clock.advance(2000);
+  assert.equal(announcer.observeConflict(conflict())?.action, 'defend', 'first unknown-host conflict: defend');
+  clock.advance(1000);
+  assert.equal(announcer.observeConflict(conflict())?.action, 'yield', 'second within 10 s: yield, as before');
+  assert.ok(take().includes('t=3200 conflict claimed yield retry=500'), 'with RFC 5227 backoff');
+});

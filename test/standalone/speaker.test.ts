@@ -4,31 +4,19 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
-import { classifyInterface, type InterfaceFacts } from '../../src/domain/l2/interfaces.js';
+import { classifyInterface } from '../../src/domain/l2/interfaces.js';
 import { createLogger } from '../../src/io/logger.js';
 import type { LinkLayer } from '../../src/standalone/engine.js';
 import { ConfigRejectedError, StandaloneSpeaker, type SpeakerOptions } from '../../src/standalone/speaker.js';
 import { standaloneConfig, waitFor } from './netns.js';
+import { wiredEth0 } from '../support/interfaces.js';
 
 // The whole standalone pipeline (files → config → allocation → election → engine → state and
 // status files) with a fake link layer and fixed interfaces: no namespaces, no root.
 
 let dir: string;
 const running: StandaloneSpeaker[] = [];
-const eth0: InterfaceFacts = {
-  name: 'eth0',
-  ifindex: 2,
-  type: 1,
-  mac: '02:00:00:00:00:01',
-  operstate: 'up',
-  flags: 0x1003,
-  devtype: null,
-  hasWirelessDir: false,
-  hasPhy80211: false,
-  master: null,
-  softwareDevice: false,
-  addresses: [{ address: '10.213.0.11', prefixLength: 24 }],
-};
+const eth0 = wiredEth0('02:00:00:00:00:01', '10.213.0.11');
 const nullLink: LinkLayer = { open: () => ({ send: () => undefined, setPromiscuous: () => undefined, setMulticast: () => undefined, close: () => undefined }) };
 
 before(async () => {

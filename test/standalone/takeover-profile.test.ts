@@ -11,6 +11,7 @@ import { ArpOp } from '../../src/proto/arp/packet.js';
 import { desiredState, type DesiredState, type DesiredVip } from '../../src/standalone/desired.js';
 import { StandaloneEngine, type LinkLayer, type LinkPort } from '../../src/standalone/engine.js';
 import { ManualClock } from '../support/manual-clock.js';
+import { wiredEth0 } from '../support/interfaces.js';
 
 // Which claim a VIP gets, from the election to the frames on the wire: the short takeover claim
 // exactly when the VIP's previous owner is known dead, the normal claim otherwise, and conflict
@@ -126,20 +127,7 @@ test('takeoverVips: only VIPs whose previous owner is another node listed dead; 
 // ------------------------------------------------------------------ the claim (engine, frames)
 
 function eth0(): InterfaceFacts {
-  return {
-    name: 'eth0',
-    ifindex: 2,
-    type: 1,
-    mac: ETH0_MAC,
-    operstate: 'up',
-    flags: 0x1003,
-    devtype: null,
-    hasWirelessDir: false,
-    hasPhy80211: false,
-    master: null,
-    softwareDevice: false,
-    addresses: [{ address: '192.168.1.10', prefixLength: 24 }],
-  };
+  return wiredEth0(ETH0_MAC, '192.168.1.10');
 }
 
 /** One port whose every sent frame is recorded with the manual clock's time. */

@@ -1,6 +1,7 @@
 import { AirlbError } from '../../errors.js';
 import type { Clock, Timer } from '../clock.js';
 import type { ClaimPhase, Conflict } from './conflict.js';
+import { PEER_CONFLICT_TIMINGS, type PeerArbitration, type PeerConflictTimings } from './peer-conflict.js';
 import { FAST_TIMINGS, type AnnounceTimings, type ClaimProfile, type ClaimTimings } from './timings.js';
 
 /**
@@ -20,6 +21,11 @@ import { FAST_TIMINGS, type AnnounceTimings, type ClaimProfile, type ClaimTiming
  * `start('takeover')` probes with the short takeover claim (timings.ts TAKEOVER_CLAIM) because the
  * previous owner is known dead; conflicts are handled the same in both profiles, and any probing
  * after a conflict uses the normal claim.
+ *
+ * A conflict with another airlb speaker comes with the arbitration (peer-conflict.ts) and skips
+ * RFC 5227's defend-once-then-yield: the better-ranked speaker keeps probing or holding the VIP
+ * and re-announces at most once per peer defendIntervalMs; the other backs off at once (yielding
+ * if it held the VIP) and probes again after the peer retry (≤ 1 s).
  */
 export type AnnouncerState = 'idle' | 'probing' | 'backoff' | 'claimed' | 'released';
 
@@ -36,12 +42,19 @@ export interface ConflictReport {
   readonly mac: string;
   readonly evidence: Conflict['evidence'];
   readonly phase: ClaimPhase;
-  /** backoff: probing found an owner; defend: we re-announced; yield: we stopped answering. */
-  readonly action: 'backoff' | 'defend' | 'yield';
+  /**
+   * backoff: probing found an owner; defend: we re-announced; yield: we stopped answering; keep:
+   * we rank before the conflicting speaker and go on probing or holding the VIP without sending
+   * anything (still probing, or a defensive announcement went out less than the peer
+   * defendIntervalMs ago).
+   */
+  readonly action: 'backoff' | 'defend' | 'yield' | 'keep';
   /** For backoff and yield, when probing starts again; null for defend. */
   readonly retryInMs: number | null;
   /** Conflicts that ended a probe or a claim since the last successful claim. */
   readonly consecutive: number;
+  /** The airlb speaker the MAC belongs to (the conflict was arbitrated); null: an unknown host. */
+  readonly peer: string | null;
 }
 
 export interface AnnouncerActions {
@@ -60,6 +73,8 @@ export interface AnnouncerOptions {
   /** Uniform in [0, 1), like Math.random; injected for deterministic tests. */
   readonly random: () => number;
   readonly timings?: AnnounceTimings;
+  /** Retries and defences in conflicts with other speakers (default PEER_CONFLICT_TIMINGS). */
+  readonly peerTimings?: PeerConflictTimings;
   readonly actions: AnnouncerActions;
 }
 
@@ -68,6 +83,7 @@ export class VipAnnouncer {
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly t: AnnounceTimings;
+  private readonly peerTimings: PeerConflictTimings;
   private readonly actions: AnnouncerActions;
   private ifnames: string[];
   private current: AnnouncerState = 'idle';
@@ -76,12 +92,15 @@ export class VipAnnouncer {
   private timer: Timer | null = null;
   private consecutive = 0;
   private lastConflictAt: number | null = null;
+  /** The last defensive announcement against another speaker, for the peer rate limit. */
+  private lastPeerDefenceAt: number | null = null;
 
   constructor(options: AnnouncerOptions) {
     this.vip = options.vip;
     this.clock = options.clock;
     this.random = options.random;
     this.t = options.timings ?? FAST_TIMINGS;
+    this.peerTimings = options.peerTimings ?? PEER_CONFLICT_TIMINGS;
     this.actions = options.actions;
     this.ifnames = [...new Set(options.ifnames)];
   }
@@ -134,27 +153,55 @@ export class VipAnnouncer {
    * Another host claims the VIP. While probing: back off and probe again later (RFC 5227 §2.1.1).
    * While claimed, RFC 5227 §2.4 (b): defend with one announcement unless another conflict came
    * within defendIntervalMs, in which case yield — stop answering, report, and probe again after a
-   * backoff. Option (b) rather than (c, defend forever) because two speakers that both believe
-   * they own a VIP (a partitioned old owner) would otherwise re-announce against each other for as
-   * long as the partition lasts; with (b) on both sides the first to see two conflicts yields and
-   * the other keeps the VIP. Conflicts on interfaces we do not announce on, or while idle, backing
-   * off or released, change nothing (null).
+   * backoff. Option (b) rather than (c, defend forever) because two hosts that both believe they
+   * own a VIP (a speaker whose MACs this one does not know, another VRRP-like tool) would otherwise
+   * re-announce against each other for as long as that lasts; with (b) on both sides the first to
+   * see two conflicts yields and the other keeps the VIP. Conflicts on interfaces we do not
+   * announce on, or while idle, backing off or released, change nothing (null).
+   *
+   * With `arbitration` (the MAC is another airlb speaker's, peer-conflict.ts) the verdict decides
+   * instead, in both phases: 'yield' backs off at once with the short peer retry, 'defend' keeps
+   * the VIP (see peerConflict). Such conflicts leave RFC 5227's defend-interval record alone: an
+   * unknown host showing up later still gets its defence first.
    */
-  observeConflict(conflict: Conflict): ConflictReport | null {
+  observeConflict(conflict: Conflict, arbitration: PeerArbitration | null = null): ConflictReport | null {
     if (conflict.vip !== this.vip) {
       throw new AirlbError('l2-wrong-vip', `conflict for ${conflict.vip} was given to the announcer of ${this.vip}`);
     }
     if (!this.ifnames.includes(conflict.ifname)) return null;
-    if (this.current === 'probing') return this.backOff(conflict, 'probing', 'backoff');
-    if (this.current !== 'claimed') return null;
+    if (this.current !== 'probing' && this.current !== 'claimed') return null;
+    if (arbitration !== null) return this.peerConflict(conflict, this.current, arbitration);
+    if (this.current === 'probing') return this.backOff(conflict, 'probing', 'backoff', null);
     const now = this.clock.now();
     const previous = this.lastConflictAt;
     this.lastConflictAt = now;
     if (previous !== null && now - previous < this.t.defendIntervalMs) {
       this.actions.onAnswering(this.vip, [], 'yielded');
-      return this.backOff(conflict, 'claimed', 'yield');
+      return this.backOff(conflict, 'claimed', 'yield', null);
     }
-    const report = this.report(conflict, 'claimed', 'defend', null);
+    const report = this.report(conflict, 'claimed', 'defend', null, null);
+    this.actions.sendGratuitous(this.vip, conflict.ifname, 'defend');
+    return report;
+  }
+
+  /**
+   * A conflict with another speaker. The worse-ranked one gives the VIP up at once — no defence
+   * round, which would only have the two announce against each other — and retries soon, so it
+   * takes over quickly if the better-ranked one dies. The better-ranked one ignores the other's
+   * probes (RFC 5227 §2.1.1 would make both back off) and, holding the VIP, re-announces so that
+   * caches the other's claim poisoned point back to it: once per peer defendIntervalMs at most,
+   * RFC 5227 §2.4 (c)'s rate limit for defending without ever yielding.
+   */
+  private peerConflict(conflict: Conflict, phase: ClaimPhase, arbitration: PeerArbitration): ConflictReport {
+    if (arbitration.verdict === 'yield') {
+      if (phase === 'claimed') this.actions.onAnswering(this.vip, [], 'yielded');
+      return this.backOff(conflict, phase, phase === 'claimed' ? 'yield' : 'backoff', arbitration.peer);
+    }
+    const now = this.clock.now();
+    const rested = this.lastPeerDefenceAt === null || now - this.lastPeerDefenceAt >= this.peerTimings.defendIntervalMs;
+    if (phase === 'probing' || !rested) return this.report(conflict, phase, 'keep', null, arbitration.peer);
+    this.lastPeerDefenceAt = now;
+    const report = this.report(conflict, phase, 'defend', null, arbitration.peer);
     this.actions.sendGratuitous(this.vip, conflict.ifname, 'defend');
     return report;
   }
@@ -187,6 +234,7 @@ export class VipAnnouncer {
     this.current = 'claimed';
     this.consecutive = 0;
     this.lastConflictAt = null;
+    this.lastPeerDefenceAt = null;
     this.actions.onAnswering(this.vip, this.ifnames, 'claimed');
     this.announceAll('claim');
     this.burst(1);
@@ -211,18 +259,20 @@ export class VipAnnouncer {
     });
   }
 
-  private backOff(conflict: Conflict, phase: ClaimPhase, action: 'backoff' | 'yield'): ConflictReport {
+  /** `peer`: yielding to that speaker, with the peer retry instead of RFC 5227's backoff. */
+  private backOff(conflict: Conflict, phase: ClaimPhase, action: 'backoff' | 'yield', peer: string | null): ConflictReport {
     this.cancelTimer();
     this.consecutive += 1;
     // Somebody alive answered for the VIP, so "the previous owner is dead" no longer holds.
     this.claimProfile = 'normal';
-    const delay = Math.min(this.t.backoffMaxMs, this.t.backoffInitialMs * 2 ** Math.min(this.consecutive - 1, 40));
+    const [initial, max] = peer === null ? [this.t.backoffInitialMs, this.t.backoffMaxMs] : [this.peerTimings.retryInitialMs, this.peerTimings.retryMaxMs];
+    const delay = Math.min(max, initial * 2 ** Math.min(this.consecutive - 1, 40));
     this.current = 'backoff';
     this.schedule(delay, () => this.beginProbing());
-    return this.report(conflict, phase, action, delay);
+    return this.report(conflict, phase, action, delay, peer);
   }
 
-  private report(conflict: Conflict, phase: ClaimPhase, action: ConflictReport['action'], retryInMs: number | null): ConflictReport {
+  private report(conflict: Conflict, phase: ClaimPhase, action: ConflictReport['action'], retryInMs: number | null, peer: string | null): ConflictReport {
     const report: ConflictReport = {
       vip: this.vip,
       ifname: conflict.ifname,
@@ -232,6 +282,7 @@ export class VipAnnouncer {
       action,
       retryInMs,
       consecutive: this.consecutive,
+      peer,
     };
     this.actions.onConflict(report);
     return report;

@@ -21,7 +21,8 @@ import { speakerPeers, type SpeakerPeer } from './peers.js';
  *   session that never came Up is a dead peer ("bfd-down").
  * - A peer without an InternalIP of our family cannot have a session: control plane.
  * - This speaker counts itself alive once one of its sessions has been Up for the base hold — the
- *   same hold its peers apply to it — or when it has no peer to ask, or in the fallback. Until
+ *   same hold its peers apply to it — and every other Up session has too, or when it has no peer
+ *   to ask, or in the fallback. Until
  *   then it is "self-starting" and announces nothing, so a restarted node does not claim VIPs its
  *   peers still hold it out of. Once alive it stays alive: losing every session means the peers
  *   died or this node's link did, and in both cases announcing is the right thing to do.
@@ -224,7 +225,17 @@ export class Membership {
       this.selfAlive = true;
       return;
     }
-    this.selfAlive = withAddress.some((p) => p.bfd === 'Up' && now - p.upSinceMs >= this.hold.baseHoldMs);
+    // Alive once a session has been Up for the base hold — the hold the peers apply to this
+    // speaker — and every other Up session has too, so this speaker's first election counts the
+    // same peers alive as theirs. Counting itself alive while still holding out a peer whose
+    // session came Up later (a lost slow-start packet is enough: 1 s apart, RFC 5880 §6.8.3)
+    // makes both ends elect themselves over each other: two claims, a simultaneous-probe conflict
+    // (RFC 5227 §2.1.1) and a backoff that outlives it and delays the next takeover (bench/failover.ts
+    // at 5 % loss: 1.7 s). Bounded: a session either passes the hold within one base hold or
+    // leaves Up, and a session that is not Up holds nothing back.
+    const up = withAddress.filter((p) => p.bfd === 'Up');
+    const settled = (p: PeerRecord): boolean => now - p.upSinceMs >= this.hold.baseHoldMs;
+    this.selfAlive = up.length > 0 && up.every(settled);
   }
 
   private selfStatus(): MemberStatus {
@@ -283,7 +294,10 @@ export class Membership {
     for (const p of this.peers.values()) {
       if (p.bfd !== 'Up') continue;
       if (p.aliveAtMs > now) due = Math.min(due, p.aliveAtMs);
-      if (!this.selfAlive) due = Math.min(due, Math.max(now, p.upSinceMs + this.hold.baseHoldMs));
+      // latchSelf may change its answer when a session passes the base hold (one that already
+      // has is no reason to look again: that would spin while another one is still held).
+      const settles = p.upSinceMs + this.hold.baseHoldMs;
+      if (!this.selfAlive && settles > now) due = Math.min(due, settles);
     }
     if (due === Infinity) return;
     this.timer = this.clock.setTimeout(() => {
