@@ -8,6 +8,7 @@ import type { SpeakerFacts } from '../domain/election/types.js';
 import {
   DEFAULT_VERIFICATION,
   VipProber,
+  claimedTargets,
   publishableVerdicts,
   tallyVerification,
   verificationFailures,
@@ -44,6 +45,12 @@ export interface MembershipRuntimeOptions {
   readonly wireless: boolean;
   /** The MACs this node announces VIPs with (its interfaces' MACs), published to the peers. */
   readonly macs: () => readonly string[];
+  /**
+   * The VIPs this node answers for now (the engine's claimed ones, not the desired ones), read
+   * at every status message and published so the peers probe only owners that claim a VIP.
+   * Absent: not published, and the peers probe this node for every VIP their election gives it.
+   */
+  readonly claimed?: () => Iterable<string>;
   /** Sends one ARP request / NS for target.ip on the interfaces that reach target's LAN. */
   readonly sendProbe: (target: ProbeTarget) => void;
   /** Liveness or verification changed: elect again with speakerFacts(). */
@@ -84,6 +91,8 @@ interface PeerInfo {
   incarnation: number | null;
   sequence: number;
   macs: ReadonlySet<string>;
+  /** The VIPs its latest status message claims; undefined: it does not say (an older speaker). */
+  claims: ReadonlySet<string> | undefined;
 }
 
 export const DEFAULT_STATUS_INTERVAL_MS = 1_000;
@@ -104,6 +113,10 @@ export class MembershipRuntime {
   private lastMode: MembershipMode | null = null;
   private lastFailed = '';
   private lastAlive = '';
+  /** The claims in the last status message sent, joined (claimsChanged compares with it). */
+  private lastClaims = '';
+  /** The claims did not fit the last status message (warned once, until they fit again). */
+  private claimsOverflow = false;
   private closed = false;
   private readonly intervalMs: number;
 
@@ -185,7 +198,7 @@ export class MembershipRuntime {
       this.prober.forgetOwner(p.node);
     }
     for (const p of change.added) {
-      this.peers.set(p.node, { address: p.address, incarnation: null, sequence: 0, macs: new Set() });
+      this.peers.set(p.node, { address: p.address, incarnation: null, sequence: 0, macs: new Set(), claims: undefined });
       await this.addBfdPeer(p);
     }
     this.applyTargets();
@@ -223,11 +236,22 @@ export class MembershipRuntime {
 
   /**
    * The VIPs other nodes announce now (from the election): each is probed, against its owner's
-   * MACs as its status message published them. A VIP whose owner published no MAC yet waits.
+   * MACs as its status message published them, once the owner claims it there (claimedTargets).
+   * A VIP whose owner published no MAC yet waits.
    */
   setProbeTargets(targets: readonly { ip: string; owner: string }[]): void {
     this.wantedTargets = targets.filter((t) => t.owner !== this.o.self);
     this.applyTargets();
+  }
+
+  /**
+   * The engine's claims may have changed: when they did, the status goes out now rather than at
+   * the next interval, so the peers start probing a VIP as soon as it is answered (and stop as
+   * soon as it is not) instead of up to one interval later.
+   */
+  claimsChanged(): void {
+    if (this.o.claimed === undefined || this.closed) return;
+    if (this.ownClaims(this.o.claimed()).join(',') !== this.lastClaims) this.sendStatus();
   }
 
   /** A received ARP reply (sender IP, sender MAC) or NA (target, target link-layer address). */
@@ -274,7 +298,7 @@ export class MembershipRuntime {
 
   private applyTargets(): void {
     const targets: ProbeTarget[] = [];
-    for (const t of this.wantedTargets) {
+    for (const t of claimedTargets(this.wantedTargets, (owner) => this.peers.get(owner)?.claims)) {
       const macs = this.peers.get(t.owner)?.macs;
       if (macs === undefined || macs.size === 0) continue;
       targets.push({ ip: t.ip, owner: t.owner, ownerMacs: macs });
@@ -312,15 +336,28 @@ export class MembershipRuntime {
   private sendStatus(): void {
     if (this.closed) return;
     const own = this.ownReport();
+    const message: PeerStatusMessage = { incarnation: this.incarnation, sequence: (this.sequence = (this.sequence + 1) >>> 0), node: this.o.self, macs: this.o.macs(), verdicts: own.verdicts };
+    const claims = this.o.claimed === undefined ? undefined : this.ownClaims(this.o.claimed());
+    this.lastClaims = claims?.join(',') ?? '';
     let wire: Buffer;
     try {
-      wire = encodePeerStatus(
-        { incarnation: this.incarnation, sequence: (this.sequence = (this.sequence + 1) >>> 0), node: this.o.self, macs: this.o.macs(), verdicts: own.verdicts },
-        this.o.statusKey,
-      );
+      wire = encodePeerStatus(claims === undefined ? message : { ...message, claims }, this.o.statusKey);
+      this.claimsOverflow = false;
     } catch (err) {
-      this.log.error('cannot encode the speaker status', { error: describeError(err) });
-      return;
+      if (this.o.claimed === undefined) {
+        this.log.error('cannot encode the speaker status', { error: describeError(err) });
+        return;
+      }
+      // Past ~10,900 IPv4 or ~3,600 IPv6 VIPs (claims and verdicts together) one datagram is too
+      // small: without the claims the peers treat this node as claims-unknown, as before them.
+      if (!this.claimsOverflow) this.log.warn('speaker status sent without the claimed VIPs', { claims: claims?.length, error: describeError(err) });
+      this.claimsOverflow = true;
+      try {
+        wire = encodePeerStatus(message, this.o.statusKey);
+      } catch (again) {
+        this.log.error('cannot encode the speaker status', { error: describeError(again) });
+        return;
+      }
     }
     const port = this.o.peerStatusPort ?? PEER_STATUS_PORT;
     for (const p of this.peers.values()) {
@@ -328,6 +365,13 @@ export class MembershipRuntime {
         if (err) this.log.debug('speaker status not sent', { peer: p.address, error: err.message });
       });
     }
+  }
+
+  /** The claimed VIPs in canonical form, once each, sorted (the peers compare them with canonical election output). */
+  private ownClaims(ips: Iterable<string>): string[] {
+    const out = new Set<string>();
+    for (const ip of ips) out.add(canonicalIp(ip) ?? ip);
+    return [...out].sort();
   }
 
   private onStatus(msg: Buffer, from: string): void {
@@ -351,14 +395,17 @@ export class MembershipRuntime {
     const restarted = peer.incarnation !== null && peer.incarnation !== message.incarnation;
     const macs = new Set(message.macs);
     const macsChanged = macs.size !== peer.macs.size || [...macs].some((m) => !peer.macs.has(m));
+    const claims = message.claims === undefined ? undefined : new Set(message.claims);
+    const claimsChanged = claims === undefined || peer.claims === undefined ? claims !== peer.claims : claims.size !== peer.claims.size || [...claims].some((c) => !peer.claims!.has(c));
     peer.incarnation = message.incarnation;
     peer.sequence = message.sequence;
+    peer.claims = claims;
     if (restarted || macsChanged) {
       peer.macs = macs;
       // A restarted speaker, or one announcing from other interfaces, deserves a fresh look.
       this.prober.forgetOwner(message.node);
-      this.applyTargets();
     }
+    if (restarted || macsChanged || claimsChanged) this.applyTargets();
     this.reports.set(message.node, { reporter: message.node, receivedAtMs: this.clock.now(), verdicts: message.verdicts });
     this.changed();
   }

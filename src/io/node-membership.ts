@@ -26,6 +26,8 @@ export interface NodeMembershipOptions {
   readonly logger: Logger;
   readonly controlPlane: ControlPlaneView;
   readonly onChange: () => void;
+  /** The VIPs this node answers for now, published to the peers (MembershipRuntimeOptions.claimed). */
+  readonly claimed?: () => Iterable<string>;
   /** Timers and ports for tests; production leaves them out. */
   readonly tuning?: Partial<Pick<MembershipRuntimeOptions, 'startupGraceMs' | 'hold' | 'verification' | 'bfd' | 'statusKey'>>;
 }
@@ -85,6 +87,7 @@ export async function startNodeMembership(o: NodeMembershipOptions): Promise<Nod
       macs: hostMacs,
       sendProbe: (t) => probe.send(t.ip),
       onChange: o.onChange,
+      ...(o.claimed === undefined ? {} : { claimed: o.claimed }),
       ...o.tuning,
     });
   } catch (err) {

@@ -29,6 +29,8 @@ export interface KubeMembershipOptions {
   readonly verify: boolean;
   /** Liveness or verification changed: elect again. */
   readonly onChange: () => void;
+  /** The VIPs this node answers for now (the engine's claimed ones), published to the peers. */
+  readonly claimed?: () => Iterable<string>;
   /** Timers and ports, for tests. */
   readonly tuning?: NodeMembershipOptions['tuning'];
 }
@@ -83,6 +85,7 @@ export class KubeMembership {
       logger: this.o.logger,
       controlPlane: kubeNodeControlPlane,
       onChange: () => this.changed(),
+      ...(this.o.claimed === undefined ? {} : { claimed: this.o.claimed }),
       ...(this.o.tuning === undefined ? {} : { tuning: this.o.tuning }),
     })
       .then((m) => {
@@ -123,6 +126,11 @@ export class KubeMembership {
   speakers(): SpeakerFacts[] | undefined {
     if (this.running !== null) return this.running.runtime.speakerFacts();
     return this.starting ? assumedSpeakers(this.nodes).map((s) => ({ ...s, alive: false })) : undefined;
+  }
+
+  /** The engine claimed or released a VIP: the peers are told now (MembershipRuntime.claimsChanged). */
+  claimsChanged(): void {
+    this.running?.runtime.claimsChanged();
   }
 
   /** The peer speaker that published `mac` in its status messages; null for an unknown host or while membership does not run. */

@@ -13,6 +13,7 @@ import { watchInterfaces, type InterfaceWatcher } from '../io/interfaces.js';
 import type { Logger } from '../io/logger.js';
 import type { DesiredVip } from '../standalone/desired.js';
 import type { StandaloneBgpStatus } from '../standalone/bgp.js';
+import { claimedVips } from '../standalone/claimed-vips.js';
 import { StandaloneEngine, type EngineStatus, type LinkLayer } from '../standalone/engine.js';
 import { ClusterState } from './cluster-state.js';
 import { subjectOf, type EventSink } from './events.js';
@@ -133,7 +134,7 @@ export class KubeSpeaker {
     this.membership =
       options.membership === undefined
         ? null
-        : new KubeMembership({ ...options.membership, node: options.node, logger: this.log, clock: options.clock, onChange: () => this.replan() });
+        : new KubeMembership({ ...options.membership, node: options.node, logger: this.log, clock: options.clock, onChange: () => this.replan(), claimed: () => claimedVips(this.engine.status()) });
     this.state.onChange(() => this.replan());
     this.bgp = new SpeakerBgp({ ...common, ...options.bgp, state: this.state, node: options.node, namespace: options.namespace, loadBalancerClass: options.loadBalancerClass, events: options.events });
   }
@@ -291,6 +292,8 @@ export class KubeSpeaker {
   }
 
   private engineChanged(): void {
+    // A VIP claimed or released: the peers learn it now (they probe only claimed VIPs).
+    this.membership?.claimsChanged();
     const status = this.engine.status();
     if (status.counters.conflicts > this.conflictsSeen) {
       const fresh = status.conflicts.slice(-(status.counters.conflicts - this.conflictsSeen));

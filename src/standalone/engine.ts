@@ -39,8 +39,8 @@ import {
  *   ICMPv6 (the LinkLayer decides how; src/io/packet-socket.ts in production, a fake in tests).
  * - One VipAnnouncer (src/domain/l2/announcer.ts) per VIP: probe → claim → burst → refresh, with
  *   conflict handling; a VIP marked `takeover` (its previous owner is dead) probes with the short
- *   takeover claim. The mark matters only when the announcer starts: a VIP already held or being
- *   probed keeps going.
+ *   takeover claim. The mark matters when the announcer starts, and cuts a conflict backoff short
+ *   (the holder it backed off from is dead); a VIP already held or being probed keeps going.
  *   The responder answers only for VIPs an announcer has claimed, through decideArp/decideNs, and
  *   counts every decision by reason. A conflict whose MAC the `arbiter` knows as another airlb
  *   speaker's is settled by rank between the two instead of RFC 5227 (peer-conflict.ts).
@@ -307,9 +307,13 @@ export class StandaloneEngine {
       if (entry === undefined) {
         this.vips.set(vip.ip, { desired: vip, family: vip.ip.includes(':') ? 6 : 4, verdicts, selected: selectedInterfaces(verdicts), announcer: null });
       } else {
+        const newlyTakeover = vip.takeover === true && entry.desired.takeover !== true;
         entry.desired = vip;
         entry.verdicts = verdicts;
         entry.selected = selectedInterfaces(verdicts);
+        // Backing off from a holder that membership now says is dead: waiting out the backoff
+        // (up to 30 s) would leave the VIP unanswered, so probe again now, with the short claim.
+        if (newlyTakeover && entry.announcer?.takeOver() === true) this.log.info('vip probing', { vip: vip.ip, services: vip.services, claim: 'takeover', after: 'backoff' });
       }
     }
     this.warm = new Set(this.standby.flatMap((v) => selectedInterfaces(selectInterfaces(v.ip, v, this.classified))));

@@ -16,6 +16,7 @@ import { systemClock } from '../io/system-clock.js';
 import { StandaloneBgp, type StandaloneBgpStatus } from './bgp.js';
 import { planStandaloneBgp, type StandaloneBgpPlan } from './bgp-plan.js';
 import { desiredState, type DesiredState } from './desired.js';
+import { claimedVips } from './claimed-vips.js';
 import { StandaloneEngine, type EngineStatus, type LinkLayer } from './engine.js';
 import { watchForReload, type ReloadCause, type ReloadWatch, type SignalSource } from './reload.js';
 import { loadState, sameState, saveState, stateOf, type StateFile } from './state.js';
@@ -126,7 +127,11 @@ export class StandaloneSpeaker {
       link: options.link,
       classifier: options.classifier,
       wifiPromiscuous: options.wifiPromiscuous,
-      onChange: () => this.status?.changed(),
+      onChange: () => {
+        this.status?.changed();
+        // A VIP claimed or released: the peers learn it now (they probe only claimed VIPs).
+        this.membership?.runtime.claimsChanged();
+      },
       onCounters: () => this.status?.countersChanged(),
       arbiter: (vip, mac) => this.arbitrate(vip, mac),
     });
@@ -308,6 +313,8 @@ export class StandaloneSpeaker {
       logger: this.log,
       controlPlane: standaloneControlPlane,
       onChange: () => this.reelect(),
+      // What the engine answers for, not what it was asked to announce: a VIP still probing or in a conflict backoff is not heard, and must not be probed.
+      claimed: () => claimedVips(this.engine.status()),
     });
   }
 

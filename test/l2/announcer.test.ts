@@ -148,6 +148,28 @@ test('a live owner heard after a takeover claim is defended once, then yielded t
   ]);
 });
 
+test('backing off when the holder is reported dead: takeOver() probes at once with the takeover claim; elsewhere it does nothing', () => {
+  const { clock, announcer, take, reports } = rig();
+  assert.equal(announcer.takeOver(), false, 'idle: nothing to cut short');
+  announcer.start();
+  clock.advance(0); // probe at t=0 (random 0)
+  announcer.observeConflict(conflict());
+  clock.advance(200); // 200 ms into a 500 ms backoff, membership says the holder died
+  take();
+  assert.equal(announcer.takeOver(), true);
+  assert.equal(announcer.profile, 'takeover');
+  clock.advance(100);
+  assert.deepEqual(take(), [
+    't=200 probe 192.168.1.240 eth0',
+    't=230 answering 192.168.1.240 [eth0] claimed',
+    't=230 announce 192.168.1.240 eth0 claim',
+  ]);
+  clock.advance(1000); // the cancelled backoff timer does not probe again at t=500
+  assert.deepEqual(take(), ['t=1230 announce 192.168.1.240 eth0 burst']);
+  assert.equal(announcer.takeOver(), false, 'claimed: keeps going');
+  assert.equal(reports.length, 1);
+});
+
 test('the RFC 5227 profile takes 4–7 s to claim (4 s with the shortest draws) and announces twice, 2 s apart', () => {
   const { clock, announcer, take } = rig({ timings: RFC5227_TIMINGS, draws: [0] });
   announcer.start();

@@ -228,6 +228,20 @@ test('a live owner heard after the takeover claim is defended, then yielded to a
   ]);
 });
 
+test('backing off from a holder that membership then reports dead: the takeover election probes at once, not after the backoff', () => {
+  const normal = takeoverElection().map((v) => ({ ...v, takeover: false }));
+  engine.setDesired(normal);
+  clock.advance(5);
+  // The old owner still answers this node's first probe: a normal conflict backoff of 500 ms.
+  link.deliver(encodeArpFrame({ op: ArpOp.reply, senderMac: OTHER_MAC, senderIp: VIP, targetMac: ETH0_MAC, targetIp: '0.0.0.0' }));
+  assert.equal(engine.status().vips[0]!.state, 'backoff');
+  clock.advance(95); // t=100: membership now says the old owner is dead
+  engine.setDesired(takeoverElection());
+  clock.advance(30);
+  assert.equal(engine.status().vips[0]!.state, 'claimed');
+  assert.deepEqual(link.timeline(), ['t=0 probe', 't=100 probe', 't=130 announce']);
+});
+
 // ------------------------------------------------------------------ standby sockets
 
 test('standby: the VIPs a node may take over, with membership only; the owner has none', () => {

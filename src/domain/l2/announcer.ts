@@ -120,6 +120,19 @@ export class VipAnnouncer {
   }
 
   /**
+   * The holder this announcer backed off from is known dead (membership): probe again now with the
+   * takeover claim instead of waiting out the backoff. Only from 'backoff'; true when it restarted.
+   * The conflict count stays, so a live holder found again still backs off longer each time.
+   */
+  takeOver(): boolean {
+    if (this.current !== 'backoff') return false;
+    this.cancelTimer();
+    this.claimProfile = 'takeover';
+    this.beginProbing();
+    return true;
+  }
+
+  /**
    * Begins probing for the VIP, with the takeover claim when the caller knows the previous owner
    * is dead; does nothing while already probing, backing off or claimed.
    */

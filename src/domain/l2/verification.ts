@@ -1,5 +1,6 @@
 import { lossUpperBound } from '../bfd/adaptive.js';
 import type { Clock, Timer } from '../clock.js';
+import { canonicalIp } from '../net/ip.js';
 
 /*
  * Announcement verification (issue 5, part 4): is anybody hearing the VIPs the other nodes
@@ -33,6 +34,16 @@ import type { Clock, Timer } from '../clock.js';
  * speaker receives the same reports and applies the same rule, so all reach the same
  * verificationFailed sets; electL2 then ranks the owner last for that VIP and moves it only when
  * another candidate exists.
+ *
+ * A miss counts only against an owner that claims the VIP (claimedTargets). Each speaker probes
+ * the owners of its own election, and while two speakers' liveness views disagree (one still
+ * holds a peer out after a BFD flap) one of them elects, and would probe, a node that never
+ * claimed the VIP: nobody answers with that node's MAC, and a vote "unheard" would rank it last
+ * for failedHoldMs. So each speaker publishes the VIPs it answers for, and a VIP is probed only
+ * against an owner whose latest status claims it. The check is on the probing, not on the tally:
+ * an unheard mark must keep counting after its owner released the VIP (that hold is what stops
+ * the VIP from being handed straight back), so the tally cannot drop votes whose owner no longer
+ * claims; a mark made while the owner claimed is a real one.
  */
 
 export type ProbeVerdict = 'pending' | 'heard' | 'unheard';
@@ -248,6 +259,19 @@ export class VipProber {
       if (!this.stopped && this.targets.size > 0) this.tick();
     }, this.o.intervalMs);
   }
+}
+
+/**
+ * The targets worth probing: those whose owner claims the VIP. `claimsOf` gives an owner's
+ * claimed VIPs from its latest status message, in canonical form, or undefined when unknown (its
+ * speaker predates claims, or none of its messages arrived yet): such an owner is probed as
+ * before, since nothing says it does not answer.
+ */
+export function claimedTargets<T extends { readonly ip: string; readonly owner: string }>(targets: readonly T[], claimsOf: (owner: string) => ReadonlySet<string> | undefined): T[] {
+  return targets.filter((t) => {
+    const claims = claimsOf(t.owner);
+    return claims === undefined || claims.has(canonicalIp(t.ip) ?? t.ip);
+  });
 }
 
 /** One speaker's published verdicts, as received (src/proto/peer-status). */

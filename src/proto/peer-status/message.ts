@@ -9,7 +9,8 @@ import { IPV6_ADDRESS_LENGTH, ipv6FromBytes, ipv6ToBytes } from '../ndp/ipv6-add
  * The speaker status message: what one airlb speaker tells every other, over UDP on the node
  * network, besides BFD (which carries no payload). It carries the sender's announcing MACs (the
  * others check ARP/NA replies for its VIPs against them) and its announcement-verification
- * verdicts (src/domain/l2/verification.ts). airlb's own format, version 1, network byte order:
+ * verdicts (src/domain/l2/verification.ts), and the VIPs it answers for now (its claims).
+ * airlb's own format, version 1, network byte order:
  *
  *    0       version (1)
  *    1       flags: 0x01 an HMAC trailer follows; other bits 0 on send, refused on receipt
@@ -19,10 +20,24 @@ import { IPV6_ADDRESS_LENGTH, ipv6FromBytes, ipv6ToBytes } from '../ndp/ipv6-add
  *    12      node name length n (1..253, a Kubernetes node name), then n octets UTF-8
  *            MAC count m (0..255), then m × 6 octets
  *            owner count k (0..255), then k × (length 1..253, UTF-8 name)
- *            verdict count v (0..65535), then v × (flags, owner index, address):
- *              flags 0x01 IPv6 (16 address octets; else IPv4, 4), 0x02 heard (else unheard)
+ *            entry count v (0..65535: verdicts and claims), then v × (flags, owner index, address):
+ *              flags 0x01 IPv6 (16 address octets; else IPv4, 4), 0x02 heard (else unheard),
+ *              0x04 claim (below); other bits are ignored
  *    [16]    HMAC-SHA256 over every preceding octet with the shared key, first 16 octets
  *            (RFC 2104 §5 allows truncation to no less than half the hash length)
+ *
+ * Claims were added without a new version, because a receiver of the first release refuses
+ * everything else (another version, another header flag, octets after the last verdict) and
+ * must keep interoperating. A sender that publishes its claims lists its own node name first in
+ * the owner table (also with no claims at all: that is what tells "claims nothing" from "an
+ * older speaker, claims unknown"), and sends each claimed VIP as an entry with flags 0x04|0x02
+ * (plus 0x01 for IPv6) and owner index 0. An older receiver reads these as 'heard' verdicts of
+ * the sender about itself, which its tally skips (an owner's opinion of its own announcement
+ * counts for nothing), and ignores the unused owner name. No speaker sends a verdict about
+ * itself, so an older sender never puts its own name first. The claims share the 16-bit entry
+ * count with the verdicts and the datagram with everything else: 6 octets per IPv4 claim, 18 per
+ * IPv6 claim, so 1,000 of each take 24,000 of the 65,507 octets (MAX_MESSAGE_LENGTH); past it the runtime sends
+ * the message without claims.
  *
  * Authentication is optional, as in BFD (RFC 5880 §6.7): with a key configured only messages
  * with a valid trailer are accepted; without one, messages carrying a trailer are refused, so a
@@ -37,6 +52,7 @@ export const HMAC_LENGTH = 16;
 const FLAG_HMAC = 0x01;
 const VERDICT_IPV6 = 0x01;
 const VERDICT_HEARD = 0x02;
+const VERDICT_CLAIM = 0x04;
 const HEADER_LENGTH = 12;
 const MAX_NAME = 253;
 /** The largest UDP payload over IPv4 (65535 − 20 − 8). */
@@ -55,9 +71,14 @@ export interface PeerStatusMessage {
   /** Lower-case colon form. */
   readonly macs: readonly string[];
   readonly verdicts: readonly PeerStatusVerdict[];
+  /**
+   * The VIPs the sender answers for now (canonical text form); absent when it does not say (a
+   * speaker of the first release): its claims are unknown.
+   */
+  readonly claims?: readonly string[];
 }
 
-export type PeerStatusDecodeReason = 'truncated' | 'bad-version' | 'bad-flags' | 'bad-length' | 'bad-name' | 'bad-owner-index' | 'authentication-missing' | 'authentication-failed' | 'authentication-not-configured';
+export type PeerStatusDecodeReason = 'truncated' | 'bad-version' | 'bad-flags' | 'bad-length' | 'bad-name' | 'bad-owner-index' | 'bad-claim' | 'authentication-missing' | 'authentication-failed' | 'authentication-not-configured';
 
 export class PeerStatusDecodeError extends AirlbError {
   readonly reason: PeerStatusDecodeReason;
@@ -87,6 +108,13 @@ function u32(value: number, what: string): number {
   return value;
 }
 
+/** The entry flags and octets of one address (a verdict's or a claim's). */
+function addressEntry(ip: string, flags: number, index: number): Buffer[] {
+  if (isIPv4(ip)) return [Buffer.from([flags, index]), ipv4ToBytes(ip)];
+  if (isIPv6(ip)) return [Buffer.from([flags | VERDICT_IPV6, index]), ipv6ToBytes(ip)];
+  throw new PeerStatusEncodeError(`'${ip}' is not an IP address`);
+}
+
 function mac16(key: Buffer, data: Buffer): Buffer {
   return createHmac('sha256', key).update(data).digest().subarray(0, HMAC_LENGTH);
 }
@@ -103,28 +131,24 @@ export function encodePeerStatus(message: PeerStatusMessage, key?: Buffer): Buff
   parts.push(Buffer.from([node.length]), node);
   if (message.macs.length > 255) throw new PeerStatusEncodeError(`${message.macs.length} MACs, at most 255`);
   parts.push(Buffer.from([message.macs.length]), ...message.macs.map((m) => macToBytes(m)));
-  const owners = [...new Set(message.verdicts.map((v) => v.owner))];
+  // A verdict about the sender itself would be read as the claims marker (the header comment).
+  if (message.verdicts.some((v) => v.owner === message.node)) throw new PeerStatusEncodeError(`a verdict about the sender '${message.node}' itself`);
+  const claims = message.claims;
+  const owners = [...(claims !== undefined ? [message.node] : []), ...new Set(message.verdicts.map((v) => v.owner))];
   if (owners.length > 255) throw new PeerStatusEncodeError(`${owners.length} owners, at most 255`);
   parts.push(Buffer.from([owners.length]));
   for (const o of owners) {
     const b = nameBytes(o, 'owner name');
     parts.push(Buffer.from([b.length]), b);
   }
-  if (message.verdicts.length > 0xffff) throw new PeerStatusEncodeError(`${message.verdicts.length} verdicts, at most 65535`);
+  const entries = message.verdicts.length + (claims?.length ?? 0);
+  if (entries > 0xffff) throw new PeerStatusEncodeError(`${entries} verdicts and claims, at most 65535`);
   const count = Buffer.alloc(2);
-  count.writeUInt16BE(message.verdicts.length);
+  count.writeUInt16BE(entries);
   parts.push(count);
   const ownerIndex = new Map(owners.map((o, i) => [o, i]));
-  for (const v of message.verdicts) {
-    let address: Buffer;
-    let flags = v.heard ? VERDICT_HEARD : 0;
-    if (isIPv4(v.ip)) address = ipv4ToBytes(v.ip);
-    else if (isIPv6(v.ip)) {
-      address = ipv6ToBytes(v.ip);
-      flags |= VERDICT_IPV6;
-    } else throw new PeerStatusEncodeError(`'${v.ip}' is not an IP address`);
-    parts.push(Buffer.from([flags, ownerIndex.get(v.owner)!]), address);
-  }
+  for (const v of message.verdicts) parts.push(...addressEntry(v.ip, v.heard ? VERDICT_HEARD : 0, ownerIndex.get(v.owner)!));
+  for (const ip of claims ?? []) parts.push(...addressEntry(ip, VERDICT_CLAIM | VERDICT_HEARD, 0));
   const body = Buffer.concat(parts);
   const total = body.length + (key !== undefined ? HMAC_LENGTH : 0);
   if (total > MAX_MESSAGE_LENGTH) throw new PeerStatusEncodeError(`${total} octets, more than one UDP datagram (${MAX_MESSAGE_LENGTH})`);
@@ -176,6 +200,7 @@ export function decodePeerStatus(buf: Buffer, key?: Buffer): PeerStatusMessage {
   const verdictCount = buf.readUInt16BE(at);
   at += 2;
   const verdicts: PeerStatusVerdict[] = [];
+  const claims: string[] | undefined = owners[0] === node ? [] : undefined;
   for (let i = 0; i < verdictCount; i++) {
     need(2, 'verdict');
     const vflags = buf[at]!;
@@ -186,8 +211,11 @@ export function decodePeerStatus(buf: Buffer, key?: Buffer): PeerStatusMessage {
     need(v6 ? IPV6_ADDRESS_LENGTH : 4, 'verdict address');
     const ip = v6 ? ipv6FromBytes(buf, at) : ipv4FromBytes(buf, at);
     at += v6 ? IPV6_ADDRESS_LENGTH : 4;
-    verdicts.push({ ip, owner: owners[index]!, heard: (vflags & VERDICT_HEARD) !== 0 });
+    if ((vflags & VERDICT_CLAIM) === 0) verdicts.push({ ip, owner: owners[index]!, heard: (vflags & VERDICT_HEARD) !== 0 });
+    else if (claims === undefined || index !== 0) throw new PeerStatusDecodeError('bad-claim', `a claim for ${ip} names owner ${index} '${owners[index]}', not the sender '${node}' listed first`);
+    else claims.push(ip);
   }
   if (at !== end) throw new PeerStatusDecodeError('bad-length', `${end - at} octets left after the last verdict`);
-  return { incarnation: buf.readUInt32BE(4), sequence: buf.readUInt32BE(8), node, macs, verdicts };
+  const message = { incarnation: buf.readUInt32BE(4), sequence: buf.readUInt32BE(8), node, macs, verdicts };
+  return claims === undefined ? message : { ...message, claims };
 }
