@@ -20,6 +20,13 @@ const PACKET_TYPES: readonly PacketType[] = ['host', 'broadcast', 'multicast', '
 /** One fast-path table entry in the addon: IPv4 address (4 octets) then MAC (6). */
 const ARP_ENTRY_SIZE = 10;
 
+/**
+ * ETH_P_ALL (linux/if_ether.h) as a socket's protocol: every frame, and received ones before tc
+ * ingress — so also the ARP requests an eBPF program there answers and consumes, which an
+ * ETH_P_ARP socket (delivered after tc ingress) never sees.
+ */
+export const ALL_PROTOCOLS = 0x0003;
+
 export interface PacketSocketOptions {
   readonly ifname: string;
   /** The EtherType to bind to (EtherType.arp, EtherType.ipv6, ...). */

@@ -3,7 +3,7 @@ import { AirlbError } from '../errors.js';
 import { KernelArpResponder } from '../io/arp-offload.js';
 import { arpFilter, neighborDiscoveryFilter } from '../io/bpf.js';
 import type { Logger } from '../io/logger.js';
-import { openPacketSocket, type PacketSocket, type PacketSocketError } from '../io/packet-socket.js';
+import { ALL_PROTOCOLS, openPacketSocket, type PacketSocket, type PacketSocketError } from '../io/packet-socket.js';
 import { EtherType } from '../proto/ethernet/frame.js';
 import type { LinkLayer, LinkPort } from './engine.js';
 
@@ -38,8 +38,6 @@ export function isArpOffloadMode(text: string): text is ArpOffloadMode {
 
 /** EtherType 0 binds to no protocol: the socket receives nothing (packet(7)). */
 const NO_PROTOCOL = 0;
-/** ETH_P_ALL (linux/if_ether.h): every frame, received ones before tc ingress. */
-const ALL_PROTOCOLS = 0x0003;
 
 class PacketLinkPort implements LinkPort {
   private readonly arp: PacketSocket;

@@ -2,9 +2,8 @@ import { readFile } from 'node:fs/promises';
 import type { CaptureFacts } from '../../domain/doctor/facts.js';
 import { decodeArpFrame } from '../../proto/arp/frame.js';
 import { classifyArp } from '../../proto/arp/forms.js';
-import { EtherType } from '../../proto/ethernet/frame.js';
 import { arpFilter } from '../bpf.js';
-import { openPacketSocket, type PacketSocket } from '../packet-socket.js';
+import { ALL_PROTOCOLS, openPacketSocket, type PacketSocket } from '../packet-socket.js';
 import { countOutgoingReplies, type OutgoingReplies } from './outgoing-replies.js';
 
 /** IFF_PROMISC (linux/if.h). sysfs `flags` shows it while any user holds promiscuity. */
@@ -29,8 +28,11 @@ export interface ArpCapture {
  */
 export async function startArpCapture(ifname: string, vip: string, promiscuous: boolean): Promise<ArpCapture> {
   let requests = 0;
-  const socket: PacketSocket = openPacketSocket({ ifname, ethertype: EtherType.arp, filter: arpFilter(), promiscuous });
-  socket.on('frame', (frame) => {
+  // ETH_P_ALL, not ETH_P_ARP: airlb's in-kernel responder answers at tc ingress and consumes the
+  // request before ETH_P_ARP sockets are served; taps on every protocol see it first.
+  const socket: PacketSocket = openPacketSocket({ ifname, ethertype: ALL_PROTOCOLS, filter: arpFilter(), promiscuous });
+  socket.on('frame', (frame, packetType) => {
+    if (packetType === 'other') return; // our own outgoing frames
     try {
       const arp = decodeArpFrame(frame).arp;
       const kind = classifyArp(arp);
