@@ -39,6 +39,7 @@ import { arpRequest } from '../src/proto/arp/forms.js';
 import { decodeArpFrame, encodeArpFrame } from '../src/proto/arp/frame.js';
 import { ArpOp } from '../src/proto/arp/packet.js';
 import { EtherType } from '../src/proto/ethernet/frame.js';
+import { oneVipManifests } from '../src/lab/one-vip-manifests.js';
 
 const VIP = '192.168.1.200';
 const PROBE_INTERVAL_MS = 10;
@@ -130,31 +131,7 @@ function topology(): Topology {
 }
 
 function airlbConfig(lab: Lab): string {
-  const docs = [
-    `apiVersion: metallb.io/v1beta1
-kind: IPAddressPool
-metadata: { name: lan, namespace: metallb-system }
-spec: { addresses: ["${VIP}/32"] }
-`,
-    `apiVersion: metallb.io/v1beta1
-kind: L2Advertisement
-metadata: { name: lan, namespace: metallb-system }
-spec: { ipAddressPools: [lan] }
-`,
-    `apiVersion: v1
-kind: Service
-metadata: { name: web, namespace: default }
-spec: { type: LoadBalancer, ports: [{ port: 80, protocol: TCP }] }
-`,
-  ];
-  for (const n of NODES) {
-    docs.push(`apiVersion: v1
-kind: Node
-metadata: { name: ${n}, labels: { kubernetes.io/hostname: ${n} } }
-status: { addresses: [{ type: InternalIP, address: ${lab.node(n).ipv4} }] }
-`);
-  }
-  return docs.join('---\n');
+  return oneVipManifests(VIP, NODES.map((name) => ({ name, address: lab.node(name).ipv4 })));
 }
 
 function keepalivedConfig(lab: Lab, node: string, priority: number, advertInt: number): string {

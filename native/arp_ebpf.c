@@ -315,6 +315,26 @@ static napi_value arp_ebpf_attach(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* One element of a map written from user space; 0 or the errno. */
+static int map_update(uint32_t fd, const void *key, const void *value) {
+  union bpf_attr attr;
+  memset(&attr, 0, sizeof(attr));
+  attr.map_fd = fd;
+  attr.key = (uint64_t)(uintptr_t)key;
+  attr.value = (uint64_t)(uintptr_t)value;
+  attr.flags = BPF_ANY;
+  return sys_bpf(BPF_MAP_UPDATE_ELEM, &attr) < 0 ? errno : 0;
+}
+
+/* Deleting an absent key is not an error: the tables converge on the wanted set. 0 or the errno. */
+static int map_delete(uint32_t fd, const void *key) {
+  union bpf_attr attr;
+  memset(&attr, 0, sizeof(attr));
+  attr.map_fd = fd;
+  attr.key = (uint64_t)(uintptr_t)key;
+  return sys_bpf(BPF_MAP_DELETE_ELEM, &attr) < 0 && errno != ENOENT ? errno : 0;
+}
+
 /* Reads (fd, 4-octet IPv4 key[, 6-octet MAC]) arguments shared by update and delete. */
 static bool table_args(napi_env env, napi_callback_info info, bool with_mac, uint32_t *fd,
                        uint8_t key[4], uint8_t value[TABLE_VALUE_SIZE]) {
@@ -351,28 +371,17 @@ static napi_value arp_ebpf_update(napi_env env, napi_callback_info info) {
   uint32_t fd;
   uint8_t key[4], value[TABLE_VALUE_SIZE];
   if (!table_args(env, info, true, &fd, key, value)) return NULL;
-  union bpf_attr attr;
-  memset(&attr, 0, sizeof(attr));
-  attr.map_fd = fd;
-  attr.key = (uint64_t)(uintptr_t)key;
-  attr.value = (uint64_t)(uintptr_t)value;
-  attr.flags = BPF_ANY;
-  if (sys_bpf(BPF_MAP_UPDATE_ELEM, &attr) < 0) airlb_throw_errno(env, errno, "bpf(BPF_MAP_UPDATE_ELEM)", NULL);
+  int err = map_update(fd, key, value);
+  if (err != 0) airlb_throw_errno(env, err, "bpf(BPF_MAP_UPDATE_ELEM)", NULL);
   return NULL;
 }
 
-/* Deleting an absent address is not an error: the table converges on the claimed set. */
 static napi_value arp_ebpf_delete(napi_env env, napi_callback_info info) {
   uint32_t fd;
   uint8_t key[4];
   if (!table_args(env, info, false, &fd, key, NULL)) return NULL;
-  union bpf_attr attr;
-  memset(&attr, 0, sizeof(attr));
-  attr.map_fd = fd;
-  attr.key = (uint64_t)(uintptr_t)key;
-  if (sys_bpf(BPF_MAP_DELETE_ELEM, &attr) < 0 && errno != ENOENT) {
-    airlb_throw_errno(env, errno, "bpf(BPF_MAP_DELETE_ELEM)", NULL);
-  }
+  int err = map_delete(fd, key);
+  if (err != 0) airlb_throw_errno(env, err, "bpf(BPF_MAP_DELETE_ELEM)", NULL);
   return NULL;
 }
 
@@ -401,17 +410,8 @@ static napi_value arp_ebpf_own_mac(napi_env env, napi_callback_info info) {
   uint8_t key[OWN_KEY_SIZE] = {0};
   uint8_t value = 1;
   memcpy(key, data, 6);
-  union bpf_attr attr;
-  memset(&attr, 0, sizeof(attr));
-  attr.map_fd = fd;
-  attr.key = (uint64_t)(uintptr_t)key;
-  if (present) {
-    attr.value = (uint64_t)(uintptr_t)&value;
-    attr.flags = BPF_ANY;
-    if (sys_bpf(BPF_MAP_UPDATE_ELEM, &attr) < 0) airlb_throw_errno(env, errno, "bpf(BPF_MAP_UPDATE_ELEM, own MAC)", NULL);
-  } else if (sys_bpf(BPF_MAP_DELETE_ELEM, &attr) < 0 && errno != ENOENT) {
-    airlb_throw_errno(env, errno, "bpf(BPF_MAP_DELETE_ELEM, own MAC)", NULL);
-  }
+  int err = present ? map_update(fd, key, &value) : map_delete(fd, key);
+  if (err != 0) airlb_throw_errno(env, err, present ? "bpf(BPF_MAP_UPDATE_ELEM, own MAC)" : "bpf(BPF_MAP_DELETE_ELEM, own MAC)", NULL);
   return NULL;
 }
 

@@ -13,7 +13,6 @@ import { watchInterfaces, type InterfaceWatcher } from '../io/interfaces.js';
 import type { Logger } from '../io/logger.js';
 import type { DesiredVip } from '../standalone/desired.js';
 import type { StandaloneBgpStatus } from '../standalone/bgp.js';
-import { claimedVips } from '../standalone/claimed-vips.js';
 import { StandaloneEngine, type EngineStatus, type LinkLayer } from '../standalone/engine.js';
 import { ClusterState } from './cluster-state.js';
 import { subjectOf, type EventSink } from './events.js';
@@ -134,7 +133,7 @@ export class KubeSpeaker {
     this.membership =
       options.membership === undefined
         ? null
-        : new KubeMembership({ ...options.membership, node: options.node, logger: this.log, clock: options.clock, onChange: () => this.replan(), claimed: () => claimedVips(this.engine.status()) });
+        : new KubeMembership({ ...options.membership, node: options.node, logger: this.log, clock: options.clock, onChange: () => this.replan(), claimed: () => this.engine.claimed() });
     this.state.onChange(() => this.replan());
     this.bgp = new SpeakerBgp({ ...common, ...options.bgp, state: this.state, node: options.node, namespace: options.namespace, loadBalancerClass: options.loadBalancerClass, events: options.events });
   }

@@ -246,6 +246,16 @@ export class StandaloneEngine {
     this.ctx = null;
   }
 
+  /**
+   * The VIPs answered right now (an interface answering for each): what a speaker publishes as
+   * its claims to the other speakers (src/proto/peer-status). Not the desired VIPs: one still
+   * probing, or backing off a conflict (RFC 5227 §2.4), is not answered, so a peer probing it would
+   * count misses against this node for a VIP it does not hold.
+   */
+  claimed(): string[] {
+    return [...this.answering.keys()];
+  }
+
   status(): EngineStatus {
     const vips: VipStatus[] = [...this.vips.values()].map((e) => ({
       ip: e.desired.ip,

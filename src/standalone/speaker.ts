@@ -16,7 +16,6 @@ import { systemClock } from '../io/system-clock.js';
 import { StandaloneBgp, type StandaloneBgpStatus } from './bgp.js';
 import { planStandaloneBgp, type StandaloneBgpPlan } from './bgp-plan.js';
 import { desiredState, type DesiredState } from './desired.js';
-import { claimedVips } from './claimed-vips.js';
 import { StandaloneEngine, type EngineStatus, type LinkLayer } from './engine.js';
 import { watchForReload, type ReloadCause, type ReloadWatch, type SignalSource } from './reload.js';
 import { loadState, sameState, saveState, stateOf, type StateFile } from './state.js';
@@ -314,7 +313,7 @@ export class StandaloneSpeaker {
       controlPlane: standaloneControlPlane,
       onChange: () => this.reelect(),
       // What the engine answers for, not what it was asked to announce: a VIP still probing or in a conflict backoff is not heard, and must not be probed.
-      claimed: () => claimedVips(this.engine.status()),
+      claimed: () => this.engine.claimed(),
     });
   }
 

@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import { cliCommand } from '../support/cli.js';
 import { requireNetworkPrivileges } from '../support/root.js';
 import { must, run, Speaker, waitFor } from '../standalone/netns.js';
+import { oneVipManifests } from '../../src/lab/one-vip-manifests.js';
 
 /*
  * Issue 5's lab bug, end to end: three `airlb standalone` nodes; the two that do not own the VIP
@@ -51,30 +52,7 @@ async function addHost(name: string): Promise<void> {
 }
 
 function config(): string {
-  const nodes = NODES.map(
-    (n) => `apiVersion: v1
-kind: Node
-metadata: { name: ${n}, labels: { kubernetes.io/hostname: ${n} } }
-status: { addresses: [{ type: InternalIP, address: ${SUBNET}.${HOST[n]} }] }
-`,
-  );
-  return [
-    `apiVersion: metallb.io/v1beta1
-kind: IPAddressPool
-metadata: { name: lan, namespace: metallb-system }
-spec: { addresses: ["${VIP}/32"] }
-`,
-    `apiVersion: metallb.io/v1beta1
-kind: L2Advertisement
-metadata: { name: lan, namespace: metallb-system }
-`,
-    `apiVersion: v1
-kind: Service
-metadata: { name: web, namespace: default }
-spec: { type: LoadBalancer, ports: [{ port: 80, protocol: TCP }] }
-`,
-    ...nodes,
-  ].join('---\n');
+  return oneVipManifests(VIP, NODES.map((name) => ({ name, address: `${SUBNET}.${HOST[name]}` })));
 }
 
 interface View {

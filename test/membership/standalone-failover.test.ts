@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { requireNetworkPrivileges } from '../support/root.js';
 import { Segment, SUBNET4, waitFor, type Speaker, type SpeakerStatusView } from '../standalone/netns.js';
+import { oneVipManifests } from '../../src/lab/one-vip-manifests.js';
 
 /*
  * `airlb standalone` on three hosts with the same YAML (three Node objects with InternalIPs):
@@ -21,31 +22,7 @@ interface MembershipView {
 type Status = SpeakerStatusView & { readonly membership: MembershipView | null };
 
 function config(): string {
-  const nodes = names.map(
-    (n, i) => `apiVersion: v1
-kind: Node
-metadata: { name: ${n}, labels: { kubernetes.io/hostname: ${n} } }
-status: { addresses: [{ type: InternalIP, address: ${SUBNET4}.${11 + i} }] }
-`,
-  );
-  return [
-    `apiVersion: metallb.io/v1beta1
-kind: IPAddressPool
-metadata: { name: lan, namespace: metallb-system }
-spec: { addresses: ["${VIP}/32"] }
-`,
-    `apiVersion: metallb.io/v1beta1
-kind: L2Advertisement
-metadata: { name: lan, namespace: metallb-system }
-spec: { ipAddressPools: [lan] }
-`,
-    `apiVersion: v1
-kind: Service
-metadata: { name: web, namespace: default }
-spec: { type: LoadBalancer, ports: [{ port: 80, protocol: TCP }] }
-`,
-    ...nodes,
-  ].join('---\n');
+  return oneVipManifests(VIP, names.map((name, i) => ({ name, address: `${SUBNET4}.${11 + i}` })));
 }
 
 async function claimedBy(among: readonly string[]): Promise<string[]> {

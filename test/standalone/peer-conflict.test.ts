@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { loadConfig } from '../../src/domain/config/index.js';
 import type { ConfigSet } from '../../src/domain/config/types.js';
 import type { SpeakerFacts } from '../../src/domain/election/types.js';
-import type { InterfaceFacts } from '../../src/domain/l2/interfaces.js';
+import { wiredEth0 } from '../support/interfaces.js';
 import { arbitratePeer, pairSpeakers, type ConflictArbiter } from '../../src/domain/l2/peer-conflict.js';
 import { createLogger } from '../../src/io/logger.js';
 import { decodeArpFrame, encodeArpFrame } from '../../src/proto/arp/frame.js';
@@ -54,22 +54,6 @@ class Segment {
   }
 }
 
-function eth0(mac: string, ip: string): InterfaceFacts {
-  return {
-    name: 'eth0',
-    ifindex: 2,
-    type: 1,
-    mac,
-    operstate: 'up',
-    flags: 0x1003,
-    devtype: null,
-    hasWirelessDir: false,
-    hasPhy80211: false,
-    master: null,
-    softwareDevice: false,
-    addresses: [{ address: ip, prefixLength: 24 }],
-  };
-}
 
 /** The arbiter a speaker gets from membership (MAC → node) and the election (ORDER). */
 function arbiterFor(self: string): ConflictArbiter {
@@ -102,7 +86,7 @@ function speaker(name: string, clock: ManualClock, segment: Segment, arbitrate: 
     link,
     ...(arbitrate ? { arbiter: arbiterFor(name) } : {}),
   });
-  engine.setInterfaces([eth0(mac, name === 'a' ? '192.168.1.10' : '192.168.1.11')]);
+  engine.setInterfaces([wiredEth0(mac, name === 'a' ? '192.168.1.10' : '192.168.1.11')]);
   return engine;
 }
 

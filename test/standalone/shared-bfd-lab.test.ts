@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import { cliCommand } from '../support/cli.js';
 import { requireNetworkPrivileges } from '../support/root.js';
 import { Speaker, must, run, waitFor, type SpeakerStatusView } from './netns.js';
+import { oneVipManifests } from '../../src/lab/one-vip-manifests.js';
 
 /*
  * Membership and BGP's BFD on one UDP 3784 (src/io/bfd-listener.ts): `airlb standalone` on two
@@ -39,41 +40,22 @@ interface Status extends SpeakerStatusView {
 }
 
 function config(): string {
-  const nodes = names.map(
-    (n) => `apiVersion: v1
-kind: Node
-metadata: { name: ${n}, labels: { kubernetes.io/hostname: ${n} } }
-status: { addresses: [{ type: InternalIP, address: ${NODES[n]} }] }
-`,
-  );
-  return [
-    `apiVersion: metallb.io/v1beta1
-kind: IPAddressPool
-metadata: { name: lan, namespace: metallb-system }
-spec: { addresses: ["${VIP}/32"] }
-`,
-    `apiVersion: metallb.io/v1beta1
-kind: L2Advertisement
-metadata: { name: lan, namespace: metallb-system }
-spec: { ipAddressPools: [lan] }
-`,
-    `apiVersion: metallb.io/v1beta2
+  return oneVipManifests(
+    VIP,
+    names.map((name) => ({ name, address: NODES[name] })),
+    [
+      `apiVersion: metallb.io/v1beta2
 kind: BGPPeer
 metadata: { name: router, namespace: metallb-system }
 spec: { myASN: 64500, peerASN: 64501, peerAddress: ${ROUTER}, bfdProfile: fast }
 `,
-    `apiVersion: metallb.io/v1beta1
+      `apiVersion: metallb.io/v1beta1
 kind: BFDProfile
 metadata: { name: fast, namespace: metallb-system }
 spec: { receiveInterval: 100, transmitInterval: 100, detectMultiplier: 3 }
 `,
-    `apiVersion: v1
-kind: Service
-metadata: { name: web, namespace: default }
-spec: { type: LoadBalancer, ports: [{ port: 80, protocol: TCP }] }
-`,
-    ...nodes,
-  ].join('---\n');
+    ],
+  );
 }
 
 function birdConfig(): string {
